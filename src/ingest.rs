@@ -1,0 +1,381 @@
+//! The one door into the store: an [`Inbound`] becomes a stored message, linked to its
+//! customer and conversation, in one transaction.
+//!
+//! A channel acknowledges upstream (IMAP flag, webhook 2xx, Telegram offset) only after
+//! [`ingest`] returns `Ok`: every [`Outcome`] means "safe to acknowledge", an `Err`
+//! means "the store could not take it now, keep it and try again". A message that can
+//! never be stored as a message (too large, no id, a constraint it breaks) becomes a
+//! dead letter with its raw bytes and is acknowledged, so it never blocks the ones
+//! behind it.
+
+use jiff::Timestamp;
+
+use crate::channels::Inbound;
+use crate::model::{
+    Attachment, ConversationId, Handle, HandleKind, MessageId, MessageKind, StatusName,
+};
+use crate::store::{NewConversation, NewMessage, Store, StoreError, Tx};
+
+/// The largest message text stored as a message; larger ones become dead letters.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// The largest attachment stored; a message carrying a larger one becomes a dead letter.
+pub const MAX_ATTACHMENT_BYTES: usize = 64 << 20;
+
+/// What happened to one inbound message. Every variant is safe to acknowledge upstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored now.
+    New {
+        /// Its conversation.
+        conversation: ConversationId,
+        /// The stored message.
+        message: MessageId,
+        /// The conversation was opened for it.
+        opened: bool,
+        /// It brought a resolved or snoozed conversation back to the open queue.
+        reopened: bool,
+    },
+    /// Stored before; nothing changed.
+    Duplicate {
+        /// The message stored the first time.
+        message: MessageId,
+    },
+    /// Could not be a message; kept in the dead-letter list with its raw bytes.
+    DeadLettered {
+        /// The dead letter's id.
+        id: i64,
+    },
+}
+
+/// Stores one inbound message.
+///
+/// # Errors
+/// Only failures of the store as a whole (busy, disk full, damaged); the message was not
+/// stored and the channel must not acknowledge it.
+pub fn ingest(store: &mut Store, inbound: &Inbound, now: Timestamp) -> Result<Outcome, StoreError> {
+    let mut outcomes = ingest_batch(store, std::slice::from_ref(inbound), now)?;
+    outcomes
+        .pop()
+        .ok_or_else(|| StoreError::Invalid("ingest returned no outcome".into()))
+}
+
+/// Stores a batch of inbound messages in one transaction (much faster than one by one:
+/// one commit, one fsync). Each message is stored in its own savepoint, so one bad
+/// message is dead-lettered without undoing the others.
+///
+/// # Errors
+/// As [`ingest`]: nothing of the batch is stored then.
+pub fn ingest_batch(
+    store: &mut Store,
+    batch: &[Inbound],
+    now: Timestamp,
+) -> Result<Vec<Outcome>, StoreError> {
+    // Files go to disk before the rows that name them, outside the transaction; they are
+    // content-addressed, so a retry after a failure rewrites nothing.
+    let mut files: Vec<Result<Vec<Attachment>, String>> = Vec::with_capacity(batch.len());
+    for inbound in batch {
+        files.push(match check(inbound) {
+            Err(reason) => Err(reason),
+            Ok(()) => Ok(
+                save_files(store, inbound).map_err(|e| match e.raw_os_error() {
+                    Some(28) => StoreError::DiskFull,
+                    _ => StoreError::Io {
+                        path: store.blobs().path_of(""),
+                        source: e,
+                    },
+                })?,
+            ),
+        });
+    }
+    store.write(|tx| {
+        batch
+            .iter()
+            .zip(files)
+            .map(|(inbound, files)| match files {
+                Err(reason) => dead_letter_in(tx, inbound, &reason, now),
+                Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, &files, now)) {
+                    Ok(outcome) => Ok(outcome),
+                    Err(e) if e.is_about_the_data() => {
+                        dead_letter_in(tx, inbound, &e.to_string(), now)
+                    }
+                    Err(e) => Err(e),
+                },
+            })
+            .collect()
+    })
+}
+
+/// Sets aside something a channel received but could not even turn into an [`Inbound`]
+/// (an email that does not parse, a webhook body that is not JSON).
+///
+/// # Errors
+/// A store failure; the channel must not acknowledge then.
+pub fn dead_letter(
+    store: &mut Store,
+    channel: crate::model::Channel,
+    account: &str,
+    external_id: Option<&str>,
+    raw: &[u8],
+    reason: &str,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    store.write(|tx| {
+        if let Some(id) = external_id {
+            if let Some(existing) = tx.dead_letter_by_external(channel, account, id)? {
+                return Ok(existing);
+            }
+        }
+        tx.add_dead_letter(channel, account, external_id, reason, raw, now)
+    })
+}
+
+/// What makes an inbound impossible to store as a message, before touching the store.
+fn check(inbound: &Inbound) -> Result<(), String> {
+    if inbound.external_id.trim().is_empty() {
+        return Err("no external message id: it could not be deduplicated".into());
+    }
+    if inbound.thread_key.trim().is_empty() {
+        return Err("no thread key".into());
+    }
+    if inbound.from.handle.trim().is_empty() {
+        return Err("no sender".into());
+    }
+    if inbound.text.len() > MAX_TEXT_BYTES {
+        return Err(format!(
+            "text of {} bytes is over the {} byte limit",
+            inbound.text.len(),
+            MAX_TEXT_BYTES
+        ));
+    }
+    if let Some(a) = inbound
+        .attachments
+        .iter()
+        .find(|a| a.bytes.len() > MAX_ATTACHMENT_BYTES)
+    {
+        return Err(format!(
+            "attachment {:?} of {} bytes is over the {} byte limit",
+            a.name,
+            a.bytes.len(),
+            MAX_ATTACHMENT_BYTES
+        ));
+    }
+    Ok(())
+}
+
+fn save_files(store: &Store, inbound: &Inbound) -> std::io::Result<Vec<Attachment>> {
+    inbound
+        .attachments
+        .iter()
+        .map(|a| {
+            Ok(Attachment {
+                name: a.name.clone(),
+                mime: a.mime.clone(),
+                size: a.bytes.len() as u64,
+                sha256: store.blobs().put(&a.bytes)?,
+            })
+        })
+        .collect()
+}
+
+fn store_one(
+    tx: &mut Tx<'_>,
+    inbound: &Inbound,
+    files: &[Attachment],
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
+    let channel = inbound.channel;
+    let account = inbound.account.as_str();
+    if let Some(message) = tx.message_by_external(channel, account, &inbound.external_id)? {
+        return Ok(Outcome::Duplicate { message });
+    }
+
+    let handles = handles_of(inbound);
+    let name = inbound
+        .from
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let customer = match tx.customer_for_handles(&handles)? {
+        Some(c) => {
+            if let Some(name) = name {
+                tx.fill_display_name(c, name)?;
+            }
+            c
+        }
+        None => tx.create_customer(name, now)?,
+    };
+    tx.link_handles(customer, &handles, now)?;
+
+    let found = match tx.conversation_by_thread(channel, account, &inbound.thread_key)? {
+        Some(found) => Some(found),
+        None => tx.conversation_by_references(channel, account, &inbound.references)?,
+    };
+    let (conversation, opened, reopened) = match found {
+        Some((id, status)) => {
+            let reopen =
+                !inbound.automated && matches!(status, StatusName::Resolved | StatusName::Snoozed);
+            if reopen {
+                tx.reopen(id)?;
+            }
+            (id, false, reopen)
+        }
+        None => {
+            let id = tx.open_conversation(&NewConversation {
+                channel,
+                account,
+                thread_key: &inbound.thread_key,
+                customer,
+                peer: inbound.from.handle.trim(),
+                subject: inbound.subject.as_deref(),
+                now,
+            })?;
+            (id, true, false)
+        }
+    };
+
+    let message = tx.insert_message(&NewMessage {
+        conversation,
+        kind: MessageKind::Inbound,
+        channel,
+        account,
+        external_id: Some(&inbound.external_id),
+        author: name.unwrap_or(inbound.from.handle.trim()),
+        agent: None,
+        body: &inbound.text,
+        sent_at: inbound.sent_at,
+        automated: inbound.automated,
+        now,
+    })?;
+    for file in files {
+        tx.insert_attachment(message, file)?;
+    }
+    tx.note_inbound(
+        conversation,
+        inbound.sent_at,
+        &preview(&inbound.text),
+        inbound.automated,
+    )?;
+    Ok(Outcome::New {
+        conversation,
+        message,
+        opened,
+        reopened,
+    })
+}
+
+fn dead_letter_in(
+    tx: &mut Tx<'_>,
+    inbound: &Inbound,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
+    let external_id = Some(inbound.external_id.as_str()).filter(|id| !id.trim().is_empty());
+    if let Some(id) = external_id {
+        if let Some(existing) = tx.dead_letter_by_external(inbound.channel, &inbound.account, id)? {
+            return Ok(Outcome::DeadLettered { id: existing });
+        }
+    }
+    let raw = inbound.raw.clone().unwrap_or_else(|| raw_of(inbound));
+    let id = tx.add_dead_letter(
+        inbound.channel,
+        &inbound.account,
+        external_id,
+        reason,
+        &raw,
+        now,
+    )?;
+    tracing::warn!(channel = %inbound.channel, account = %inbound.account, id, reason, "inbound message set aside");
+    Ok(Outcome::DeadLettered { id })
+}
+
+/// A readable copy of an inbound that came without raw bytes, so the dead letter still
+/// holds everything the channel gave us.
+fn raw_of(inbound: &Inbound) -> Vec<u8> {
+    let mut raw = format!(
+        "channel: {}\naccount: {}\nthread: {}\nid: {}\nfrom: {} {:?}\nsent-at: {}\nsubject: {:?}\n",
+        inbound.channel,
+        inbound.account,
+        inbound.thread_key,
+        inbound.external_id,
+        inbound.from.handle,
+        inbound.from.display_name,
+        inbound.sent_at,
+        inbound.subject,
+    )
+    .into_bytes();
+    for a in &inbound.attachments {
+        raw.extend_from_slice(
+            format!(
+                "attachment: {:?} {} {} bytes\n",
+                a.name,
+                a.mime,
+                a.bytes.len()
+            )
+            .as_bytes(),
+        );
+    }
+    raw.push(b'\n');
+    raw.extend_from_slice(inbound.text.as_bytes());
+    raw
+}
+
+/// Every handle this sender is known by: the channel's own id, plus any email address
+/// or phone number they gave, which is what links them across channels.
+fn handles_of(inbound: &Inbound) -> Vec<Handle> {
+    let mut handles = vec![Handle::for_sender(inbound.channel, &inbound.from.handle)];
+    let extra = [
+        inbound
+            .from
+            .email
+            .as_deref()
+            .map(|e| Handle::new(HandleKind::Email, e)),
+        inbound
+            .from
+            .phone
+            .as_deref()
+            .map(|p| Handle::new(HandleKind::Phone, p)),
+    ];
+    for h in extra.into_iter().flatten() {
+        if !h.value.is_empty() && h.value != "+" && !handles.contains(&h) {
+            handles.push(h);
+        }
+    }
+    handles
+}
+
+/// The queue row's preview: the start of the text on one line, quoted lines left out.
+fn preview(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let words = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .flat_map(str::split_whitespace);
+    let mut out = String::with_capacity(MAX_CHARS);
+    for word in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() >= MAX_CHARS {
+            return out.chars().take(MAX_CHARS).collect();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preview;
+
+    #[test]
+    fn previews_skip_quotes_and_stay_short() {
+        assert_eq!(
+            preview("Bonjour,\n\n> old text\nmy parcel  is late"),
+            "Bonjour, my parcel is late"
+        );
+        assert_eq!(preview(&"x".repeat(500)).chars().count(), 200);
+        assert_eq!(preview(""), "");
+    }
+}

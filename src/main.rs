@@ -1,0 +1,309 @@
+//! The `comptoir` command line: parses arguments and hands over to a front end.
+//! Every failure is one line on stderr and an exit code: 1 for a runtime failure,
+//! 2 for bad usage or invalid input. Nothing here panics on user input.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+use jiff::{Timestamp, ToSpan, tz::TimeZone};
+
+use comptoir::config::{self, Paths};
+use comptoir::model::CustomerId;
+use comptoir::secret::SecretSource;
+use comptoir::store::{ExportFilter, Store};
+
+/// A terminal inbox for customer conversations: email, website chat and social
+/// direct messages in one keyboard-driven queue.
+#[derive(Debug, Parser)]
+#[command(
+    name = "comptoir",
+    version,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    /// The config file [default: $XDG_CONFIG_HOME/comptoir/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Where the store lives [default: the XDG data dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Write the store as JSON Lines: customers, conversations, then messages and notes.
+    Export {
+        /// Only this customer's records (a customer id).
+        #[arg(long, value_name = "ID")]
+        customer: Option<i64>,
+        /// Only what happened since then: a date (2026-01-31), a time (2026-01-31T09:00Z)
+        /// or an age (7d, 12h, 2w).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Write to this file (all or nothing) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the config; print the resolved paths and accounts (never a secret).
+    Check,
+}
+
+/// A failure and the exit code it deserves.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    fn runtime(message: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            // clap's own formatting: usage for mistakes, full text for --help.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let first_line = f.message.lines().next().unwrap_or_default();
+            eprintln!("comptoir: {first_line}");
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let paths = Paths::resolve(cli.config.as_deref(), cli.data_dir.as_deref())
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    // Logging is for the channels and the TUI; a command that can't open its log file
+    // still does its job, and never prints log lines to the terminal.
+    let _log_guard = comptoir::logging::init(&paths.log_dir()).ok();
+    match cli.command {
+        Command::Config(ConfigCommand::Check) => config_check(&paths),
+        Command::Export {
+            customer,
+            since,
+            output,
+        } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            let filter = ExportFilter {
+                customer: customer.map(CustomerId),
+                since,
+            };
+            export(&paths, filter, output.as_deref())
+        }
+        Command::Completions { shell } => {
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "comptoir", &mut out);
+            out.flush()
+                .map_err(|e| Failure::runtime(format!("cannot write: {e}")))
+        }
+    }
+}
+
+fn config_check(paths: &Paths) -> Result<(), Failure> {
+    let cfg = config::load(&paths.config_file).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut out = String::new();
+    let tz = cfg.agent.time_zone();
+    let tz_name = tz.iana_name().unwrap_or("system");
+    out.push_str(&format!("config       {}\n", paths.config_file.display()));
+    out.push_str(&format!("store        {}\n", paths.store_file().display()));
+    out.push_str(&format!(
+        "attachments  {}\n",
+        paths.attachments_dir().display()
+    ));
+    out.push_str(&format!("logs         {}\n", paths.log_dir().display()));
+    out.push_str(&format!("agent        {} ({tz_name})\n", cfg.agent.name));
+    out.push_str(&format!(
+        "keymap       {}\n",
+        cfg.keymap.as_deref().unwrap_or("default")
+    ));
+    let accounts = cfg.accounts();
+    if accounts.is_empty() {
+        out.push_str("accounts     none\n");
+    }
+    for a in &accounts {
+        out.push_str(&format!(
+            "account      {:<9} {:<16} {}\n",
+            a.kind, a.name, a.detail
+        ));
+    }
+    let mut failed = 0;
+    for (what, source) in secrets(&cfg) {
+        match source.resolve(&what) {
+            Ok(_) => out.push_str(&format!("secret       {what}: ok ({source})\n")),
+            Err(e) => {
+                failed += 1;
+                out.push_str(&format!("secret       {what}: FAILED: {e}\n"));
+            }
+        }
+    }
+    print_or_fail(&out)?;
+    if failed > 0 {
+        return Err(Failure::usage(format!(
+            "{failed} secret(s) could not be read; see above"
+        )));
+    }
+    Ok(())
+}
+
+/// Every secret the config names, labelled `kind.name.key`, for `config check` to try.
+fn secrets<'a>(cfg: &'a config::Config) -> Vec<(String, &'a SecretSource)> {
+    let mut out: Vec<(String, &'a SecretSource)> = Vec::new();
+    let mut add = |kind: &str, name: &str, key: &str, source: Option<&'a SecretSource>| {
+        if let Some(source) = source {
+            out.push((format!("{kind}.{name}.{key}"), source));
+        }
+    };
+    for a in &cfg.email {
+        add("email", &a.name, "password", Some(&a.password));
+    }
+    for a in &cfg.chat {
+        add("chat", &a.name, "secret", Some(&a.secret));
+    }
+    for a in &cfg.telegram {
+        add("telegram", &a.name, "token", Some(&a.token));
+        add(
+            "telegram",
+            &a.name,
+            "webhook_secret",
+            a.webhook_secret.as_ref(),
+        );
+    }
+    for (kind, list) in [("messenger", &cfg.messenger), ("instagram", &cfg.instagram)] {
+        for a in list {
+            add(kind, &a.name, "page_token", Some(&a.page_token));
+            add(kind, &a.name, "app_secret", Some(&a.app_secret));
+            add(kind, &a.name, "verify_token", Some(&a.verify_token));
+        }
+    }
+    for a in &cfg.whatsapp {
+        add("whatsapp", &a.name, "token", Some(&a.token));
+        add("whatsapp", &a.name, "app_secret", Some(&a.app_secret));
+        add("whatsapp", &a.name, "verify_token", Some(&a.verify_token));
+    }
+    for a in &cfg.mastodon {
+        add("mastodon", &a.name, "token", Some(&a.token));
+    }
+    for a in &cfg.x {
+        add("x", &a.name, "token", Some(&a.token));
+        add("x", &a.name, "consumer_secret", Some(&a.consumer_secret));
+    }
+    out
+}
+
+fn print_or_fail(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::runtime(format!("cannot write: {e}")))
+}
+
+fn export(paths: &Paths, filter: ExportFilter, output: Option<&Path>) -> Result<(), Failure> {
+    let store_file = paths.store_file();
+    if !store_file.exists() {
+        return Err(Failure::usage(format!(
+            "no store at {}",
+            store_file.display()
+        )));
+    }
+    let mut store = Store::open(&store_file).map_err(|e| Failure::runtime(e.to_string()))?;
+    let Some(path) = output else {
+        let mut out = BufWriter::new(io::stdout().lock());
+        store
+            .export(filter, &mut out)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        return Ok(());
+    };
+    // All or nothing: write beside the target, then rename over it.
+    let tmp = path.with_extension("partial");
+    let file = File::create(&tmp)
+        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", tmp.display())))?;
+    let mut out = BufWriter::new(file);
+    let result = store
+        .export(filter, &mut out)
+        .map_err(|e| Failure::runtime(e.to_string()))
+        .and_then(|_| {
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", tmp.display())))
+        })
+        .and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `--since`: an age (`7d`, `12h`, `2w`), a date (midnight, local time) or a timestamp.
+fn parse_since(text: &str) -> Result<Timestamp, Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "--since {text:?}: expected an age (7d, 12h, 2w), a date (2026-01-31) or a time (2026-01-31T09:00Z)"
+        ))
+    };
+    let text = text.trim();
+    if let Some((num, unit)) = text
+        .char_indices()
+        .last()
+        .map(|(i, c)| (&text[..i], c))
+        .filter(|(num, _)| !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()))
+    {
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        let span = match unit {
+            'h' => n.hours(),
+            'd' => (n * 24).hours(),
+            'w' => (n * 24 * 7).hours(),
+            _ => return Err(bad()),
+        };
+        return Timestamp::now().checked_sub(span).map_err(|_| bad());
+    }
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    date.to_zoned(TimeZone::system())
+        .map(|z| z.timestamp())
+        .map_err(|_| bad())
+}
