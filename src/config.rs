@@ -76,7 +76,7 @@ impl AgentConfig {
         match &self.timezone {
             // Validated at load time, so the fallback only matters if the tz database changed
             // underneath us since.
-            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or_else(|_| jiff::tz::TimeZone::UTC),
+            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC),
             None => jiff::tz::TimeZone::system(),
         }
     }
@@ -1174,7 +1174,7 @@ fn syntax_error(text: &str, path: &Path, error: &toml::de::Error) -> ConfigError
                 if let Some(key) = &unknown
                     && message.contains(&format!("`{key}_command`"))
                 {
-                    message = plain_secret_message(&key);
+                    message = plain_secret_message(key);
                     message = format!("{}: {message}", found.path);
                 } else if unknown.is_some() && found.is_key {
                     // "email[0]: unknown field `x`" reads better than "email[0].x: unknown field `x`".

@@ -120,14 +120,28 @@ pub fn dead_letter(
     reason: &str,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    store.write(|tx| {
-        if let Some(id) = external_id {
-            if let Some(existing) = tx.dead_letter_by_external(channel, account, id)? {
-                return Ok(existing);
-            }
-        }
-        tx.add_dead_letter(channel, account, external_id, reason, raw, now)
-    })
+    store.write(|tx| keep_dead_letter(tx, channel, account, external_id, reason, raw, now))
+}
+
+/// Adds a dead letter unless this external id already has one: a channel that
+/// redelivers a bad message must not fill the list with copies.
+fn keep_dead_letter(
+    tx: &mut Tx<'_>,
+    channel: crate::model::Channel,
+    account: &str,
+    external_id: Option<&str>,
+    reason: &str,
+    raw: &[u8],
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    if let Some(id) = external_id
+        && let Some(existing) = tx.dead_letter_by_external(channel, account, id)?
+    {
+        return Ok(existing);
+    }
+    let id = tx.add_dead_letter(channel, account, external_id, reason, raw, now)?;
+    tracing::warn!(%channel, account, id, reason, "inbound message set aside");
+    Ok(id)
 }
 
 /// What makes an inbound impossible to store as a message, before touching the store.
@@ -272,13 +286,9 @@ fn dead_letter_in(
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
     let external_id = Some(inbound.external_id.as_str()).filter(|id| !id.trim().is_empty());
-    if let Some(id) = external_id {
-        if let Some(existing) = tx.dead_letter_by_external(inbound.channel, &inbound.account, id)? {
-            return Ok(Outcome::DeadLettered { id: existing });
-        }
-    }
     let raw = inbound.raw.clone().unwrap_or_else(|| raw_of(inbound));
-    let id = tx.add_dead_letter(
+    let id = keep_dead_letter(
+        tx,
         inbound.channel,
         &inbound.account,
         external_id,
@@ -286,7 +296,6 @@ fn dead_letter_in(
         &raw,
         now,
     )?;
-    tracing::warn!(channel = %inbound.channel, account = %inbound.account, id, reason, "inbound message set aside");
     Ok(Outcome::DeadLettered { id })
 }
 

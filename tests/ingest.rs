@@ -1,6 +1,12 @@
 //! Ingest against a real SQLite file: dedupe, customer linking, reopening, threading by
 //! references, dead letters, attachments, and the queries the TUI reads afterwards.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod common;
 
 use common::{at, chat, email};

@@ -1,6 +1,12 @@
 //! The outbox against a real store and the test channel: retries with backoff, permanent
 //! failures, timeouts, the agent's retry, and replies a killed process left `sending`.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod common;
 
 use std::sync::Arc;

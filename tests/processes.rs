@@ -4,6 +4,12 @@
 //! The children are this test binary run again on its ignored `child` test, told what
 //! to do through the environment.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
 mod common;
 
 use std::io::Write;

@@ -40,6 +40,25 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Marks a SQLite file as a comptoir store ("cmpt"), so a stranger's database is refused.
 const APPLICATION_ID: i64 = 0x636d_7074;
 
+/// How to open a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How long a write waits for another process's write to finish.
+    pub busy_timeout: Duration,
+    /// A cap on the store file's size: past it, writes fail as on a full disk and
+    /// nothing half-written is kept. `None` is no cap but the disk's.
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            max_bytes: None,
+        }
+    }
+}
+
 /// Why a store operation failed. Each message is one line, fit for the status bar.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -149,14 +168,14 @@ impl Store {
     /// A file that is not a comptoir store, a store newer than this binary, a locked or
     /// unreadable file: each is a [`StoreError`] and the file is left as it was.
     pub fn open(path: &Path) -> Result<Store> {
-        Self::open_with(path, DEFAULT_BUSY_TIMEOUT)
+        Self::open_with(path, StoreOptions::default())
     }
 
-    /// [`Store::open`] with a chosen busy timeout.
+    /// [`Store::open`] with chosen options.
     ///
     /// # Errors
     /// As [`Store::open`].
-    pub fn open_with(path: &Path, busy_timeout: Duration) -> Result<Store> {
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<Store> {
         check_header(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -179,7 +198,7 @@ impl Store {
         if !existed {
             restrict_permissions(path);
         }
-        conn.busy_timeout(busy_timeout)?;
+        conn.busy_timeout(options.busy_timeout)?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = Store {
             conn,
@@ -191,6 +210,18 @@ impl Store {
         store.conn.pragma_update(None, "synchronous", "normal")?;
         store.conn.pragma_update(None, "foreign_keys", true)?;
         migrations::migrate(&mut store.conn, &store.path)?;
+        if let Some(max) = options.max_bytes {
+            let page_size: u64 = store
+                .conn
+                .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))?
+                .try_into()
+                .unwrap_or(4096);
+            store.conn.pragma_update(
+                None,
+                "max_page_count",
+                i64::try_from((max / page_size.max(1)).max(1)).unwrap_or(i64::MAX),
+            )?;
+        }
         Ok(store)
     }
 

@@ -1,6 +1,7 @@
 //! Shared test fixtures: inbound message builders and a test channel that can succeed,
 //! fail, time out or hang on command. Not shipped: it lives under `tests/`.
 #![allow(dead_code, reason = "each test crate uses a different part")]
+#![allow(clippy::expect_used, reason = "a test fails loudly")]
 
 use std::collections::HashMap;
 use std::io::Write;
