@@ -398,7 +398,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// relative file paths in the config.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, path, &e))?;
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Absolute, so a path in the config means the same file whatever directory the process later
+    // runs in (`--config config.toml` from one shell, `serve` from another).
+    let base_dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned())
+        }
+        _ => std::env::current_dir().unwrap_or_default(),
+    };
     Checker {
         text,
         path,

@@ -9,9 +9,11 @@
 
 pub mod channels;
 pub mod config;
+pub mod demo;
 pub mod ingest;
 pub mod logging;
 pub mod model;
 pub mod outbox;
 pub mod secret;
 pub mod store;
+pub mod tui;

@@ -11,7 +11,16 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use comptoir::config::{self, Paths};
+use comptoir::demo;
+use comptoir::outbox::{Outbox, RetryPolicy};
+use comptoir::store::SharedStore;
+use comptoir::tui::app::App;
+use comptoir::tui::keymap::Keymap;
+use comptoir::tui::{load_keymap, runner};
 use comptoir::model::CustomerId;
 use comptoir::secret::SecretSource;
 use comptoir::store::{ExportFilter, Store};
@@ -33,11 +42,16 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open the TUI on a throw-away demo inbox (no account needed).
+    Demo,
+    /// Check a keymap file.
+    #[command(subcommand)]
+    Keymap(KeymapCommand),
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -58,6 +72,15 @@ enum Command {
     Completions {
         /// The shell.
         shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeymapCommand {
+    /// Validate a keymap file; list every error with file, line, column and key.
+    Check {
+        /// The keymap file.
+        file: PathBuf,
     },
 }
 
@@ -116,12 +139,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
     // still does its job, and never prints log lines to the terminal.
     let _log_guard = comptoir::logging::init(&paths.log_dir()).ok();
     match cli.command {
-        Command::Config(ConfigCommand::Check) => config_check(&paths),
-        Command::Export {
+        None => inbox(&paths),
+        Some(Command::Demo) => demo(&paths),
+        Some(Command::Keymap(KeymapCommand::Check { file })) => keymap_check(&file),
+        Some(Command::Config(ConfigCommand::Check)) => config_check(&paths),
+        Some(Command::Export {
             customer,
             since,
             output,
-        } => {
+        }) => {
             let since = since.as_deref().map(parse_since).transpose()?;
             let filter = ExportFilter {
                 customer: customer.map(CustomerId),
@@ -129,11 +155,138 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             export(&paths, filter, output.as_deref())
         }
-        Command::Completions { shell } => {
+        Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
             clap_complete::generate(shell, &mut Cli::command(), "comptoir", &mut out);
             out.flush()
                 .map_err(|e| Failure::runtime(format!("cannot write: {e}")))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the runtime: {e}")))
+}
+
+/// `comptoir`: the TUI on the user's config, or the first-run screen without one.
+fn inbox(paths: &Paths) -> Result<(), Failure> {
+    let cfg = match config::load(&paths.config_file) {
+        Ok(cfg) => cfg,
+        Err(e) if e.is_not_found() => {
+            let choice = runtime()?
+                .block_on(runner::first_run(&paths.config_file))
+                .map_err(tui_failure)?;
+            return match choice {
+                runner::FirstRun::Demo => demo(paths),
+                runner::FirstRun::Quit => Ok(()),
+            };
+        }
+        Err(e) => return Err(Failure::usage(e.to_string())),
+    };
+    let keymap = load_keymap(cfg.keymap.as_deref(), Some(&user_keymap_path(paths)))
+        .map_err(Failure::usage)?;
+    let store_file = paths.store_file();
+    let mut store = Store::open(&store_file).map_err(|e| Failure::runtime(e.to_string()))?;
+    let me = store
+        .ensure_agent(&cfg.agent.name)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut app = App::new(me, &cfg.agent.name, Arc::new(keymap), cfg.agent.time_zone(), Timestamp::now());
+    app.mouse = cfg.mouse_enabled();
+    tracing::info!(store = %store_file.display(), "inbox opened");
+    // Replies stay queued in the outbox until a channel that can send them is running.
+    runtime()?
+        .block_on(runner::run(store, app, None))
+        .map_err(tui_failure)
+}
+
+/// `comptoir demo`: a seeded throw-away inbox whose replies go through the real outbox
+/// to demo channels, with new customer messages arriving now and then.
+fn demo(paths: &Paths) -> Result<(), Failure> {
+    let cfg = config::load(&paths.config_file).ok();
+    let keymap = load_keymap(
+        cfg.as_ref().and_then(|c| c.keymap.as_deref()),
+        Some(&user_keymap_path(paths)),
+    )
+    .map_err(Failure::usage)?;
+    let dir = tempfile::Builder::new()
+        .prefix("comptoir-demo-")
+        .tempdir()
+        .map_err(|e| Failure::runtime(format!("cannot create the demo folder: {e}")))?;
+    let store_file = dir.path().join("store.sqlite");
+    let fail = |e: comptoir::store::StoreError| Failure::runtime(e.to_string());
+    let mut store = Store::open(&store_file).map_err(fail)?;
+    let now = Timestamp::now();
+    let seed = demo::seed(&mut store, now).map_err(fail)?;
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let shared = SharedStore::new(Store::open(&store_file).map_err(fail)?);
+        let mut outbox = Outbox::new(
+            shared.clone(),
+            RetryPolicy {
+                base: Duration::from_secs(2),
+                cap: Duration::from_secs(30),
+                max_attempts: 5,
+                send_timeout: Duration::from_secs(10),
+            },
+        );
+        for channel in demo::demo_channels(&seed) {
+            outbox.add_channel(channel);
+        }
+        let waker = outbox.waker();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let outbox_task = tokio::spawn({
+            let stopped = stopped.clone();
+            async move { outbox.run(stopped).await }
+        });
+        let traffic = tokio::spawn(demo::live_traffic(shared, stopped, Duration::from_secs(45)));
+        let tz = cfg.as_ref().map_or_else(jiff::tz::TimeZone::system, |c| c.agent.time_zone());
+        let mut app = App::new(seed.agent, "Camille", Arc::new(keymap), tz, now);
+        app.mouse = cfg.as_ref().is_none_or(comptoir::config::Config::mouse_enabled);
+        let result = runner::run(store, app, Some(waker)).await.map_err(tui_failure);
+        let _ = stop.send(true);
+        let _ = outbox_task.await;
+        let _ = traffic.await;
+        result
+    });
+    drop(rt);
+    drop(dir);
+    result
+}
+
+fn tui_failure(e: runner::TuiError) -> Failure {
+    match e {
+        runner::TuiError::NoTerminal => Failure::usage(e.to_string()),
+        other => Failure::runtime(other.to_string()),
+    }
+}
+
+/// The user's keymap: `keymap.toml` beside the config file.
+fn user_keymap_path(paths: &Paths) -> PathBuf {
+    paths
+        .config_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("keymap.toml")
+}
+
+fn keymap_check(file: &Path) -> Result<(), Failure> {
+    match Keymap::check_file(file) {
+        Ok(()) => print_or_fail(&format!("{}: ok\n", file.display())),
+        Err(errors) => {
+            let mut listing = String::new();
+            for e in &errors {
+                listing.push_str(&format!("{e}\n"));
+            }
+            eprint!("{listing}");
+            Err(Failure::usage(format!(
+                "{} error{} in {}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                file.display()
+            )))
         }
     }
 }

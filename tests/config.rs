@@ -1,6 +1,10 @@
 //! Config file parsing and validation, secret sources, and path resolution.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

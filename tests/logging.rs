@@ -1,5 +1,10 @@
 //! Logging setup. Its own test binary because it installs the process-wide subscriber.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
 
 use comptoir::logging::{self, LoggingError};
 

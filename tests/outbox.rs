@@ -119,7 +119,8 @@ async fn transient_failures_are_retried_on_a_backoff_schedule_with_one_key() {
     outbox.add_channel(channel.clone());
 
     // First attempt fails: queued again, with its reason, no later than the ceiling.
-    let before = Timestamp::now();
+    // The store keeps milliseconds.
+    let before = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now");
     assert_eq!(outbox.deliver_due().await.expect("pass"), 1);
     match delivery(&f.store, f.reply).await {
         Delivery::Queued {

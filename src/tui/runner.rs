@@ -1,0 +1,340 @@
+//! The impure shell around [`App`]: the terminal, the event stream, the store poll, and
+//! the effects `update` asks for. Everything the agent sees is drawn from the store;
+//! a change written by another process shows at the next `data_version` poll.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, KeyEventKind, MouseEventKind,
+};
+use crossterm::execute;
+use futures::StreamExt;
+use jiff::Timestamp;
+use ratatui::DefaultTerminal;
+use tokio::sync::Notify;
+
+use crate::model::{Delivery, MessageKind};
+use crate::store::{Store, StoreError};
+use crate::tui::app::{App, Effect, Write};
+use crate::tui::key::Key;
+use crate::tui::view;
+
+/// How often the store is asked whether another process changed it. Well under the
+/// 250 ms in which a change must show, and one tiny pragma each time.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Why the TUI stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// No terminal to draw on (a pipe, a cron job, CI without tmux).
+    #[error("comptoir needs a terminal (stdin and stdout must be a TTY); `comptoir --help` lists the other commands")]
+    NoTerminal,
+    /// The terminal failed.
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Puts the terminal in TUI mode and back, even when the program panics.
+struct TerminalGuard {
+    mouse: bool,
+}
+
+impl TerminalGuard {
+    fn enter(mouse: bool) -> Result<(TerminalGuard, DefaultTerminal), TuiError> {
+        // crossterm's EventStream panics when /dev/tty can't be opened: check first.
+        if std::fs::File::open("/dev/tty").is_err() {
+            return Err(TuiError::NoTerminal);
+        }
+        let terminal = ratatui::try_init()?;
+        execute!(io::stdout(), EnableBracketedPaste)?;
+        if mouse {
+            execute!(io::stdout(), EnableMouseCapture)?;
+        }
+        Ok((TerminalGuard { mouse }, terminal))
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        if self.mouse {
+            let _ = execute!(io::stdout(), DisableMouseCapture);
+        }
+        let _ = execute!(io::stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+}
+
+/// Runs the TUI until the agent quits. `outbox` is woken after a reply is queued so it
+/// goes out at once rather than at the outbox's next poll.
+///
+/// # Errors
+/// No terminal, a terminal failure, or a store failure at start.
+pub async fn run(mut store: Store, mut app: App, outbox: Option<Arc<Notify>>) -> Result<(), TuiError> {
+    let (guard, mut terminal) = TerminalGuard::enter(app.mouse)?;
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    reload(&mut store, &mut app)?;
+    let mut events = EventStream::new();
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut version = store.data_version()?;
+    let mut last_touch = Timestamp::UNIX_EPOCH;
+    let mut last_minute = app.now.as_second() / 60;
+    terminal.draw(|f| view::draw(&app, f))?;
+    loop {
+        let mut effects = Vec::new();
+        let mut dirty = false;
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { break };
+                dirty = true;
+                match event? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        effects = app.key(Key::from(k));
+                        let now = Timestamp::now();
+                        if now.duration_since(last_touch).as_secs() >= 30 {
+                            last_touch = now;
+                            if let Err(e) = store.touch_agent(app.me, now) {
+                                tracing::warn!(error = %e, "cannot record presence");
+                            }
+                        }
+                    }
+                    Event::Paste(text) => effects = app.paste(&text),
+                    Event::Resize(w, h) => app.resize(w, h),
+                    Event::Mouse(m) => {
+                        effects = match m.kind {
+                            MouseEventKind::Down(_) => app.click(m.column, m.row),
+                            MouseEventKind::ScrollDown => app.scroll(m.column, m.row, true),
+                            MouseEventKind::ScrollUp => app.scroll(m.column, m.row, false),
+                            _ => Vec::new(),
+                        };
+                    }
+                    _ => dirty = false,
+                }
+            }
+            _ = poll.tick() => {
+                let now = Timestamp::now();
+                app.tick(now);
+                match store.data_version() {
+                    Ok(v) if v != version => {
+                        version = v;
+                        effects.push(Effect::Reload);
+                    }
+                    Ok(_) => {}
+                    Err(e) => app.failed(&e.to_string()),
+                }
+                // Waiting times are shown in minutes: redraw when the minute turns.
+                if now.as_second() / 60 != last_minute {
+                    last_minute = now.as_second() / 60;
+                    if let Err(e) = store.wake_snoozed(now) {
+                        tracing::warn!(error = %e, "cannot wake snoozed conversations");
+                    }
+                    dirty = true;
+                }
+            }
+        }
+        for effect in effects {
+            dirty = true;
+            if let Effect::OpenEditor(text) = effect {
+                drop(events);
+                let result = edit_externally(&text, &mut terminal, &guard);
+                events = EventStream::new();
+                app.editor_closed(result);
+                continue;
+            }
+            if let Err(e) = apply(&mut store, &mut app, &effect, outbox.as_deref()) {
+                app.failed(&e.to_string());
+            }
+            // Our own write bumps no data_version for this connection; keep it in step.
+            if let Ok(v) = store.data_version() {
+                version = v;
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if dirty {
+            terminal.draw(|f| view::draw(&app, f))?;
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// Carries out one effect against the store.
+fn apply(store: &mut Store, app: &mut App, effect: &Effect, outbox: Option<&Notify>) -> Result<(), StoreError> {
+    let now = Timestamp::now();
+    match effect {
+        Effect::Reload | Effect::OpenEditor(_) => {}
+        Effect::Write(Write::Reply { conversation, text }) => {
+            store.queue_reply(*conversation, app.me, text, now)?;
+            if let Some(n) = outbox {
+                n.notify_one();
+            }
+        }
+        Effect::Write(Write::Note { conversation, text }) => {
+            store.add_note(*conversation, app.me, text, now)?;
+        }
+        Effect::Write(Write::Status { conversation, status }) => {
+            store.set_status(*conversation, *status, now)?;
+        }
+        Effect::Write(Write::RetryFailed { conversation }) => {
+            for m in store.thread(*conversation)? {
+                if m.kind == MessageKind::Outbound && matches!(m.delivery, Some(Delivery::Failed { .. })) {
+                    store.retry_reply(m.id, now)?;
+                }
+            }
+            if let Some(n) = outbox {
+                n.notify_one();
+            }
+        }
+        Effect::Write(Write::Assign { conversation, agent }) => store.assign(*conversation, *agent)?,
+        Effect::Write(Write::Availability(a)) => store.set_availability(app.me, *a)?,
+    }
+    reload(store, app)
+}
+
+/// Loads what the screen shows: the queue page, the counts, the selected thread and its
+/// customer's history.
+///
+/// # Errors
+/// A store failure.
+pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
+    let queue = store.queue(&app.queue_filter())?;
+    let stats = store.stats()?;
+    let availability = store
+        .agents()?
+        .into_iter()
+        .find(|a| a.id == app.me)
+        .map(|a| a.availability);
+    app.loaded_queue(queue, stats, availability);
+    let Some(id) = app.selected().map(|c| c.id) else {
+        app.loaded_thread(None, None);
+        return Ok(());
+    };
+    let thread = match store.conversation(id)? {
+        Some(c) => {
+            let messages = store.thread(id)?;
+            Some((c, messages))
+        }
+        None => None,
+    };
+    let history = match &thread {
+        Some((c, _)) => Some(store.customer_history(c.customer_id)?),
+        None => None,
+    };
+    app.loaded_thread(thread, history);
+    Ok(())
+}
+
+/// Suspends the TUI, edits `text` in `$VISUAL` / `$EDITOR` (else `vi`), and comes back
+/// to a clean screen.
+fn edit_externally(text: &str, terminal: &mut DefaultTerminal, guard: &TerminalGuard) -> Result<String, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join("reply.txt");
+    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    if guard.mouse {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+    }
+    let _ = execute!(io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".to_owned());
+    // Through the shell, so an EDITOR with arguments ("code --wait") works.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    *terminal = ratatui::init();
+    let _ = execute!(io::stdout(), EnableBracketedPaste);
+    if guard.mouse {
+        let _ = execute!(io::stdout(), EnableMouseCapture);
+    }
+    let _ = terminal.clear();
+    match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path).map_err(|e| e.to_string()),
+        Ok(s) => Err(format!("{editor} exited with {s}; the draft is unchanged")),
+        Err(e) => Err(format!("cannot start {editor}: {e}")),
+    }
+}
+
+/// What the agent chose on the first-run screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstRun {
+    /// Open the demo inbox.
+    Demo,
+    /// Leave, to write a config.
+    Quit,
+}
+
+/// The screen shown when there is no config yet: how to write one, and the demo.
+///
+/// # Errors
+/// No terminal, or a terminal failure.
+pub async fn first_run(config_path: &std::path::Path) -> Result<FirstRun, TuiError> {
+    use crossterm::event::KeyCode;
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+    let (guard, mut terminal) = TerminalGuard::enter(false)?;
+    let mut lines = vec![
+        Line::raw("Welcome to comptoir."),
+        Line::raw(""),
+        Line::raw(format!("There is no config at {} yet.", config_path.display())),
+        Line::raw("Write one like this (every secret comes from a command or a file):"),
+        Line::raw(""),
+    ];
+    lines.extend(SAMPLE_CONFIG.lines().map(|l| Line::raw(format!("    {l}"))));
+    lines.extend([
+        Line::raw(""),
+        Line::raw("Then `comptoir config check` validates it."),
+        Line::raw(""),
+        Line::raw("Press d to open the demo inbox (no account needed), q to quit."),
+    ]);
+    let paragraph = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(Block::new().borders(Borders::ALL).title(" comptoir · first run "));
+    let mut events = EventStream::new();
+    loop {
+        terminal.draw(|f| f.render_widget(&paragraph, f.area()))?;
+        let Some(event) = events.next().await else {
+            break;
+        };
+        if let Event::Key(k) = event?
+            && k.kind == KeyEventKind::Press
+        {
+            match k.code {
+                KeyCode::Char('d') => {
+                    drop(guard);
+                    return Ok(FirstRun::Demo);
+                }
+                KeyCode::Char('q') | KeyCode::Esc => break,
+                _ => {}
+            }
+        }
+    }
+    drop(guard);
+    Ok(FirstRun::Quit)
+}
+
+/// The config shown on the first-run screen.
+pub const SAMPLE_CONFIG: &str = r#"[agent]
+name = "Camille"
+timezone = "Europe/Paris"
+
+[[email]]
+name = "boutique"
+address = "contact@boutique.example"
+username = "contact@boutique.example"
+password_command = "pass show boutique/mail"
+imap = { host = "imap.example.net", port = 993, tls = "implicit" }
+smtp = { host = "smtp.example.net", port = 465, tls = "implicit" }"#;

@@ -1,0 +1,184 @@
+//! The real binary in a real terminal: `comptoir demo` inside a private tmux server,
+//! driven with send-keys and read with capture-pane. Each step waits for a screen
+//! condition with a deadline.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test fails loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket, no user config), killed on drop.
+struct Tmux {
+    socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(program: &str, home: &Path, columns: u16, rows: u16) -> Tmux {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("tmux.sock");
+        let probe = Command::new("tmux").arg("-V").output();
+        assert!(
+            probe.is_ok_and(|o| o.status.success()),
+            "tmux is missing: install it with `apt-get install tmux` (scripts/test does)"
+        );
+        let t = Tmux { socket, _dir: dir };
+        let env = |k: &str, v: &Path| format!("{k}={}", v.display());
+        let out = t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &columns.to_string(),
+            "-y",
+            &rows.to_string(),
+            "-e",
+            "TERM=tmux-256color",
+            "-e",
+            &env("HOME", home),
+            "-e",
+            &env("XDG_CONFIG_HOME", &home.join("config")),
+            "-e",
+            &env("XDG_DATA_HOME", &home.join("data")),
+            "-e",
+            &env("XDG_STATE_HOME", &home.join("state")),
+            program,
+        ]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        t.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(self.run(&["send-keys", "-t", "t", "-l", text]).status.success());
+    }
+
+    /// Waits until the screen satisfies `cond`; on timeout, fails with the screen.
+    fn wait(&self, what: &str, seconds: u64, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let screen = self.screen();
+            if cond(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn pane_dead(&self) -> Option<i32> {
+        let out = self.run(&["display", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut parts = text.split_whitespace();
+        match (parts.next(), parts.next()) {
+            (Some("1"), Some(code)) => code.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The selected queue row: the one drawn reversed is not visible in plain capture, so
+/// the thread title (which follows the selection) tells which conversation is open.
+fn thread_title(screen: &str) -> String {
+    screen.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn demo_moves_replies_switches_keymap_and_quits() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let program = format!("{} demo", env!("CARGO_BIN_EXE_comptoir"));
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+
+    // The queue, thread and status line are up.
+    let first = tmux.wait("the demo queue", 20, |s| s.contains("Queue") && s.contains("unanswered"));
+    assert!(first.contains("Camille"), "{first}");
+
+    // Moving changes the open conversation.
+    let before = thread_title(&first);
+    tmux.keys(&["j"]);
+    tmux.wait("the selection to move", 5, |s| thread_title(s) != before);
+
+    // Open the thread, reply, send: queued, then sent by the demo channel.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["r"]);
+    tmux.wait("the composer", 5, |s| s.contains("Reply to"));
+    tmux.type_text("Merci, nous regardons tout de suite !");
+    tmux.keys(&["C-s"]);
+    tmux.wait("the reply queued", 5, |s| s.contains("Reply queued") && s.contains("Merci, nous regardons"));
+    tmux.wait("the reply sent", 15, |s| {
+        s.lines()
+            .any(|l| l.contains("Camille") && l.contains("✓ sent"))
+            && s.contains("Merci, nous regardons")
+    });
+
+    // The help overlay lists bindings, and closes.
+    tmux.keys(&["?"]);
+    tmux.wait("help", 5, |s| s.contains("type to filter") && s.contains("status.resolve"));
+    tmux.keys(&["Escape"]);
+    tmux.wait("help closed", 5, |s| !s.contains("type to filter"));
+
+    // Switch to the vim keymap at run time, then use a count.
+    tmux.keys(&["Escape"]);
+    tmux.keys(&[":"]);
+    tmux.type_text("keymap vim");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the vim keymap", 5, |s| s.contains("keymap: vim"));
+    let before = thread_title(&tmux.screen());
+    tmux.keys(&["5", "j"]);
+    tmux.wait("a counted move", 5, |s| thread_title(s) != before);
+
+    // Quit: the program ends cleanly.
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = tmux.pane_dead() {
+            assert_eq!(code, 0, "exit status; screen:\n{}", tmux.screen());
+            break;
+        }
+        assert!(Instant::now() < deadline, "comptoir did not quit; screen:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn tiny_and_huge_terminals_draw_without_a_panic() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let program = format!("{} demo", env!("CARGO_BIN_EXE_comptoir"));
+    let tmux = Tmux::start(&program, home.path(), 20, 5);
+    tmux.wait("something drawn", 20, |s| !s.trim().is_empty());
+    for (w, h) in [(300u16, 100u16), (21, 6), (80, 24), (160, 48)] {
+        let out = tmux.run(&["resize-window", "-t", "t", "-x", &w.to_string(), "-y", &h.to_string()]);
+        assert!(out.status.success());
+        tmux.wait("a redraw at the new size", 5, |s| s.lines().count() >= usize::from(h.min(5)));
+        assert_eq!(tmux.pane_dead(), None, "comptoir died at {w}x{h}:\n{}", tmux.screen());
+    }
+    tmux.keys(&["q"]);
+}
