@@ -148,7 +148,7 @@ fn bench_data_dir() -> PathBuf {
 }
 
 fn size_label(n: usize) -> String {
-    if n % 1_000 == 0 {
+    if n.is_multiple_of(1_000) {
         format!("{}k", n / 1_000)
     } else {
         n.to_string()
@@ -157,16 +157,15 @@ fn size_label(n: usize) -> String {
 
 fn build_or_reuse(dir: &Path, path: &Path, conversations: usize) -> synth::BuildReport {
     let marker = dir.join("complete");
-    if let Ok(text) = std::fs::read_to_string(&marker) {
-        if let Some(report) = synth::BuildReport::from_marker(&text) {
-            if path.exists() {
-                println!(
-                    "reusing the store built earlier (delete {} to rebuild)",
-                    dir.display()
-                );
-                return report;
-            }
-        }
+    if let Ok(text) = std::fs::read_to_string(&marker)
+        && let Some(report) = synth::BuildReport::from_marker(&text)
+        && path.exists()
+    {
+        println!(
+            "reusing the store built earlier (delete {} to rebuild)",
+            dir.display()
+        );
+        return report;
     }
     if dir.exists() {
         println!("removing an incomplete store at {}", dir.display());

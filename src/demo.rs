@@ -66,7 +66,8 @@ pub struct DemoSeed {
 ///
 /// # Errors
 /// [`StoreError::Invalid`] if the store already holds messages (the demo would mix with
-/// real ones), or a store failure.
+/// real ones), or a store failure, after which the store may hold part of the history:
+/// it is a throw-away store, so nothing is rolled back.
 pub fn seed(store: &mut Store, now: Timestamp) -> Result<DemoSeed, StoreError> {
     if store.message_count()? > 0 {
         return Err(StoreError::Invalid(
@@ -243,7 +244,9 @@ pub fn demo_channels(seed: &DemoSeed) -> Vec<Arc<dyn channels::Channel>> {
 /// every `pace` give or take 40 %, one message arrives from a new visitor on the chat or
 /// a social channel, or a follow-up on a visitor's or a seeded conversation.
 ///
-/// A message the store refuses is logged and skipped: the demo carries on.
+/// A message the store refuses is logged and skipped: the demo carries on. For now the
+/// messages go straight to [`ingest`]; DESIGN.md wants them posted through the relay, as
+/// a real website would.
 pub async fn live_traffic(store: SharedStore, mut shutdown: watch::Receiver<bool>, pace: Duration) {
     let mut live = Live::new(Timestamp::now());
     loop {
@@ -415,13 +418,6 @@ enum Ending {
     },
     /// Open, the last reply's first attempt failed with this reason; retried soon.
     Retrying(&'static str),
-}
-
-impl Ending {
-    /// Whether the conversation ends on the shop's reply (the turns after it are cut).
-    fn ends_with_reply(self) -> bool {
-        !matches!(self, Ending::Waiting { .. } | Ending::Resolved)
-    }
 }
 
 /// The conversations whose end is part of the story the demo tells; the rest end as
@@ -776,8 +772,8 @@ impl Conv {
     }
 
     /// Picks the turns that happen (cut to the ending) and when they happen: spread over
-    /// the last three weeks in the person's order, or pinned to `now` when the ending
-    /// says how long ago the last turn was.
+    /// the last three weeks in the person's order, the shop answering in opening hours,
+    /// or pinned to `now` when the ending says how long ago the last turn was.
     fn lay_out(
         &mut self,
         rng: &mut fastrand::Rng,
@@ -786,80 +782,115 @@ impl Conv {
         m: usize,
         total: usize,
     ) {
-        let mut offsets = vec![0i64];
-        for pair in self.script.turns.windows(2) {
-            let last = offsets.last().copied().unwrap_or(0);
-            offsets.push(last + gap(rng, self.channel, &pair[0], &pair[1]));
-        }
         let span = 20 * DAY;
         let slot = i64::try_from(total.max(1)).unwrap_or(1);
         let m = i64::try_from(m).unwrap_or(0);
-        let mut start = -21 * DAY + span * (1000 * m + 100 + rng.i64(0..600)) / (1000 * slot);
+        let start = -21 * DAY + span * (1000 * m + 100 + rng.i64(0..600)) / (1000 * slot);
+        let turns = self.script.turns;
+        let mut times: Vec<Timestamp> = Vec::with_capacity(turns.len());
+        for (i, turn) in turns.iter().enumerate() {
+            let t = match i.checked_sub(1) {
+                None => at(now, start),
+                Some(p) => at(times[p], gap(rng, self.channel, &turns[p], turn)),
+            };
+            times.push(match turn {
+                Turn::S(_) | Turn::N(_) => opening_hours(rng, t),
+                Turn::C(_) | Turn::F(..) => awake(rng, t),
+            });
+        }
 
-        let keep = |ending: Ending| cut(self.script.turns, ending);
-        let ending = match special {
-            Some(e) => e,
+        let ending = special.unwrap_or_else(|| {
+            // Old conversations are mostly done; recent ones are still moving.
+            let end = times.last().copied().unwrap_or(now);
+            let age = now.duration_since(end).as_secs() * SECOND;
+            let roll = rng.u8(0..10);
+            match age / DAY {
+                5.. if roll < 9 => Ending::Resolved,
+                5.. => Ending::Pending,
+                1..=4 if roll < 5 => Ending::Resolved,
+                1..=4 if roll < 8 => Ending::Pending,
+                1..=4 => Ending::Open,
+                _ if roll < 3 => Ending::Resolved,
+                _ if roll < 6 => Ending::Pending,
+                _ if roll < 9 => Ending::Open,
+                _ => Ending::Snoozed {
+                    hours: 2 + rng.u8(0..5),
+                },
+            }
+        });
+        let kept = cut(turns, ending);
+        let last = times.get(kept.saturating_sub(1)).copied().unwrap_or(now);
+        let target = match ending {
+            Ending::Waiting { minutes } => Some(at(now, -minutes * MINUTE)),
+            Ending::Queued { seconds } => Some(at(now, -seconds * SECOND)),
+            Ending::Retrying(_) => Some(at(now, -3 * MINUTE)),
+            Ending::Failed(_) => Some(at(now, -3 * HOUR)),
+            _ => None,
+        };
+        let millis = |d: SignedDuration| i64::try_from(d.as_millis()).unwrap_or(0);
+        let shift = match target {
+            Some(target) => millis(target.duration_since(last)),
             None => {
-                // Old conversations are mostly done; recent ones are still moving.
-                let end = start + offsets.last().copied().unwrap_or(0);
-                let age = -end;
-                let roll = rng.u8(0..10);
-                match age / DAY {
-                    5.. if roll < 9 => Ending::Resolved,
-                    5.. => Ending::Pending,
-                    1..=4 if roll < 5 => Ending::Resolved,
-                    1..=4 if roll < 8 => Ending::Pending,
-                    1..=4 => Ending::Open,
-                    _ if roll < 3 => Ending::Resolved,
-                    _ if roll < 6 => Ending::Pending,
-                    _ if roll < 9 => Ending::Open,
-                    _ => Ending::Snoozed {
-                        hours: 2 + rng.u8(0..5),
-                    },
-                }
+                // Nothing else happened in the last twenty minutes. Whole days keep the
+                // shop's replies within its opening hours.
+                let over = millis(last.duration_since(at(now, -20 * MINUTE)));
+                if over > 0 { -(over / DAY + 1) * DAY } else { 0 }
             }
         };
-        let kept = keep(ending);
-        let last = offsets.get(kept.saturating_sub(1)).copied().unwrap_or(0);
-        match ending {
-            Ending::Waiting { minutes } => start = -minutes * MINUTE - last,
-            Ending::Queued { seconds } => start = -seconds * SECOND - last,
-            Ending::Retrying(_) => start = -3 * MINUTE - last,
-            Ending::Failed(_) => start = -3 * HOUR - last,
-            _ => {
-                // Nothing else happened in the last twenty minutes.
-                let limit = -20 * MINUTE;
-                if start + last > limit {
-                    start = limit - last - rng.i64(0..4 * HOUR);
-                }
-            }
-        }
         self.ending = ending;
-        self.turns = self.script.turns[..kept]
+        self.turns = turns[..kept]
             .iter()
-            .zip(&offsets)
-            .map(|(turn, offset)| (at(now, start + offset), turn))
+            .zip(times)
+            .map(|(turn, t)| (at(t, shift), turn))
             .collect();
     }
 }
 
-/// How many of `turns` happen for this ending: up to the last customer message for one
-/// still waiting, up to the last reply (with its notes) for one that ends on the shop.
-fn cut(turns: &[Turn], ending: Ending) -> usize {
-    let is_last = |wanted: fn(&Turn) -> bool| {
-        turns.iter().rposition(wanted).map_or(turns.len(), |i| {
-            // Notes right after it belong with it.
-            i + 1
-                + turns[i + 1..]
-                    .iter()
-                    .take_while(|t| matches!(t, Turn::N(_)))
-                    .count()
-        })
+/// Minutes since midnight, in Paris (winter time: the demo needs no time zone database).
+fn paris_minutes(t: Timestamp) -> i64 {
+    let z = t.to_zoned(TimeZone::fixed(tz::offset(1)));
+    i64::from(z.hour()) * 60 + i64::from(z.minute())
+}
+
+/// The shop answers between 8:00 and 19:00; later, the next morning.
+fn opening_hours(rng: &mut fastrand::Rng, t: Timestamp) -> Timestamp {
+    let minutes = paris_minutes(t);
+    let wait = match minutes {
+        ..480 => 480 - minutes,
+        1140.. => 24 * 60 - minutes + 480,
+        _ => return t,
     };
+    at(t, wait * MINUTE + between(rng, 0, 45 * MINUTE))
+}
+
+/// Customers write at any hour, but rarely between midnight and seven.
+fn awake(rng: &mut fastrand::Rng, t: Timestamp) -> Timestamp {
+    let minutes = paris_minutes(t);
+    if minutes < 420 {
+        at(t, (420 - minutes) * MINUTE + between(rng, 0, 90 * MINUTE))
+    } else {
+        t
+    }
+}
+
+/// How many of `turns` happen for this ending: the customer's opening messages for one
+/// still waiting; up to the last reply (with the notes after it) for the others.
+fn cut(turns: &[Turn], ending: Ending) -> usize {
     match ending {
-        Ending::Waiting { .. } => is_last(|t| matches!(t, Turn::C(_) | Turn::F(..))),
-        e if e.ends_with_reply() => is_last(|t| matches!(t, Turn::S(_))),
-        _ => turns.len(),
+        Ending::Waiting { .. } => turns
+            .iter()
+            .position(|t| matches!(t, Turn::S(_)))
+            .unwrap_or(turns.len()),
+        _ => turns
+            .iter()
+            .rposition(|t| matches!(t, Turn::S(_)))
+            .map_or(turns.len(), |i| {
+                i + 1
+                    + turns[i + 1..]
+                        .iter()
+                        .take_while(|t| matches!(t, Turn::N(_)))
+                        .count()
+            }),
     }
 }
 
@@ -988,7 +1019,7 @@ impl Live {
 
     fn jittered(&mut self, pace: Duration) -> Duration {
         let ms = u64::try_from(pace.as_millis()).unwrap_or(u64::MAX / 2);
-        let spread = ms * 2 / 5;
+        let spread = ms / 5 * 2;
         Duration::from_millis(ms - spread + self.rng.u64(0..=spread * 2))
     }
 
@@ -1221,7 +1252,7 @@ struct Person {
     /// email address and a phone number starts on the chat, whose form gives both, so
     /// their mail and WhatsApp meet in one customer.
     convs: &'static [(Channel, u8)],
-    /// What they write, when the language's usual scripts will not do.
+    /// What they write by mail, when the language's usual scripts will not do.
     own: &'static [Script],
 }
 
@@ -1309,14 +1340,16 @@ impl Person {
         other_no: &mut usize,
         index: usize,
     ) -> &'static Script {
-        let (pool, no) = if !self.own.is_empty() {
+        let (pool, no) = if channel == Channel::Email && !self.own.is_empty() {
             (self.own, email_no)
         } else if channel == Channel::Email {
             (self.lang.emails(), email_no)
         } else {
             (self.lang.messages(), other_no)
         };
-        let pick = (index * 3 + *no) % pool.len().max(1);
+        // Their own stories are told in order.
+        let offset = if self.own.is_empty() { index * 3 } else { 0 };
+        let pick = (offset + *no) % pool.len().max(1);
         *no += 1;
         &pool[pick]
     }
@@ -1364,13 +1397,16 @@ static PEOPLE: &[Person] = &[
     )
     .email("helene.fontaine@sfr.example")
     .phone("+33 7 81 22 40 15"),
-    Person::new("Nicolas Petit", Lang::Fr, &[(Email, 5)]).email("contact@bistrot-du-port.example"),
+    Person::new("Nicolas Petit", Lang::Fr, &[(Email, 5)])
+        .email("contact@bistrot-du-port.example")
+        .own(PRO),
     Person::new("Claire Bernard", Lang::Fr, &[(Chat, 2), (Email, 3)])
         .email("claire.bernard@gmail.example"),
     Person::new("Antoine Lefèvre", Lang::Fr, &[(Email, 3), (Chat, 2)])
         .email("a.lefevre@proton.example"),
     Person::new(FAILING_CUSTOMER, Lang::Fr, &[(Chat, 1), (Email, 1)])
-        .email("bruno.echec@orange.example"),
+        .email("bruno.echec@orange.example")
+        .own(BRUNO),
     Person::new(
         "Sarah Thompson",
         Lang::En,
@@ -1516,6 +1552,98 @@ const PHISHING: &[Script] = &[Script {
     labels: &["spam"],
 }];
 
+/// Nicolas runs a bistrot and buys for it.
+const PRO: &[Script] = &[
+    Script {
+        subject: "Tarifs professionnels ?",
+        turns: &[
+            C(
+                "Bonjour,\n\nJe tiens le Bistrot du Port à Nantes et je cherche un fournisseur pour l'huile d'olive et les conserves de sardines. Proposez-vous des tarifs professionnels, et à partir de quelle quantité ?\n\nBien à vous,\n{first}",
+            ),
+            N("Client pro potentiel : lui proposer la grille grossiste."),
+            S(
+                "Bonjour {first},\n\nOui, nous avons une grille professionnelle à partir de 150 € HT par commande : –15 % sur l'huile d'olive en bidon de 5 L et –10 % sur les conserves par carton de 24.\n\nJe peux vous ouvrir un compte pro dès que vous m'envoyez votre SIRET.\n\n{agent} — La Petite Épicerie",
+            ),
+            F(
+                "Merci ! Voici notre SIRET : 812 345 678 00021. Je vous joins la liste de ce dont nous aurions besoin chaque mois.\n\n{first}",
+                File::List,
+            ),
+            S(
+                "Compte pro ouvert. La première commande partira mardi, livraison mercredi matin avant le service.\n\n{agent}",
+            ),
+        ],
+        labels: &["grossiste"],
+    },
+    Script {
+        subject: "Livraison de mercredi incomplète",
+        turns: &[
+            C(
+                "Bonjour,\n\nIl manque un carton de sardines à l'huile dans la livraison de ce matin (bon {order}). On en a besoin pour le service de vendredi.\n\n{first}",
+            ),
+            S(
+                "Bonjour {first},\n\nDésolés : le carton est resté sur notre quai. Il part demain en express, vous l'aurez jeudi avant midi.\n\n{agent} — La Petite Épicerie",
+            ),
+            C("Parfait, merci.\n\n{first}"),
+            S("Il est parti, suivi 6A55501234567.\n\n{agent}"),
+        ],
+        labels: &["grossiste", "livraison"],
+    },
+    Script {
+        subject: "Facture d'octobre",
+        turns: &[
+            C(
+                "Bonjour,\n\nNotre comptable me demande une facture récapitulative pour octobre, avec le détail HT / TVA. C'est possible ?\n\n{first}",
+            ),
+            S(
+                "Bonjour {first},\n\nBien sûr, elle est générée et envoyée à l'adresse de facturation du compte pro.\n\n{agent} — La Petite Épicerie",
+            ),
+        ],
+        labels: &["grossiste", "facture"],
+    },
+    Script {
+        subject: "Ajout à la commande de la semaine",
+        turns: &[
+            C(
+                "Bonjour,\n\nPouvez-vous ajouter 2 bidons d'huile d'olive et 1 kg de fleur de sel à la commande de cette semaine ({order}) ?\n\n{first}",
+            ),
+            N("Ajout fait sur {order} ; vérifier le stock de fleur de sel (3 kg restants)."),
+            S("Bonjour {first},\n\nC'est ajouté, même livraison mercredi.\n\n{agent}"),
+        ],
+        labels: &["grossiste"],
+    },
+    Script {
+        subject: "Truffes pour la carte d'hiver ?",
+        turns: &[
+            C(
+                "Bonjour,\n\nNous préparons la carte d'hiver. Pourrez-vous fournir de la truffe noire fraîche en décembre, environ 300 g par semaine ? Et à quel prix ?\n\n{first}",
+            ),
+            S(
+                "Bonjour {first},\n\nNotre trufficulteur du Vaucluse confirme la quantité ; le prix dépend du marché de Richerenches, autour de 900 €/kg l'an dernier. Je reviens vers vous avec un tarif ferme dès la première récolte.\n\n{agent} — La Petite Épicerie",
+            ),
+            C("Très bien, j'attends de vos nouvelles.\n\n{first}"),
+            S("Je vous écris dès que j'ai le prix.\n\n{agent}"),
+        ],
+        labels: &["grossiste", "question produit"],
+    },
+];
+
+/// Bruno's mail: his old mailbox is closing, which is why replies to him bounce.
+const BRUNO: &[Script] = &[Script {
+    subject: "Confirmation de commande {order} jamais reçue",
+    turns: &[
+        C(
+            "Bonjour,\n\nJ'ai commandé samedi (n° {order}) mais je n'ai reçu ni l'e-mail de confirmation ni le lien de suivi. Pouvez-vous me les renvoyer ?\n\nMerci,\nBruno Échec",
+        ),
+        C(
+            "PS : je change de fournisseur d'accès ces jours-ci, mon adresse orange.example risque de ne plus marcher très longtemps. Si ma boîte fait des siennes, je repasse par le chat.\n\nBruno",
+        ),
+        S(
+            "Bonjour Bruno,\n\nVotre commande {order} est bien partie ; voici le suivi : 6A98765432109.\n\n{agent} — La Petite Épicerie",
+        ),
+    ],
+    labels: &["livraison"],
+}];
+
 const FR_EMAIL: &[Script] = &[
     Script {
         subject: "Commande {order} toujours pas reçue",
@@ -1565,24 +1693,19 @@ const FR_EMAIL: &[Script] = &[
         labels: &["facture"],
     },
     Script {
-        subject: "Tarifs professionnels ?",
+        subject: "Produit périmé dans ma commande {order}",
         turns: &[
             C(
-                "Bonjour,\n\nJe tiens un petit restaurant à Nantes et je cherche un fournisseur pour l'huile d'olive et les conserves de sardines. Proposez-vous des tarifs professionnels, et à partir de quelle quantité ?\n\nBien à vous,\n{first}",
+                "Bonjour,\n\nDans ma commande {order}, le paquet de sablés au beurre a une date de durabilité minimale dépassée depuis une semaine (02/11). Ce n'est pas bien grave mais je préférais vous le signaler.\n\nCordialement,\n{first}",
             ),
-            N("Client pro potentiel : lui proposer la grille grossiste."),
+            N("Lot de sablés 2410 : vérifier le rayon, retirer les paquets au 02/11."),
             S(
-                "Bonjour {first},\n\nOui, nous avons une grille professionnelle à partir de 150 € HT par commande : –15 % sur l'huile d'olive en bidon de 5 L et –10 % sur les conserves par carton de 24.\n\nJe peux vous ouvrir un compte pro dès que vous m'envoyez votre SIRET.\n\n{agent} — La Petite Épicerie",
+                "Bonjour {first},\n\nMerci de nous l'avoir signalé, et toutes nos excuses : un carton ancien s'est glissé dans le stock. Nous vous remboursons le paquet (4,20 €) et un paquet frais part avec votre prochaine commande.\n\n{agent} — La Petite Épicerie",
             ),
-            F(
-                "Merci ! Voici notre SIRET : 812 345 678 00021. Je vous joins la liste de ce dont nous aurions besoin chaque mois.\n\n{first}",
-                File::List,
-            ),
-            S(
-                "Compte pro ouvert. La première commande partira mardi, livraison mercredi matin avant le service.\n\n{agent}",
-            ),
+            C("Merci, c'est très correct.\n\n{first}"),
+            S("Merci à vous, bonne journée !\n\n{agent}"),
         ],
-        labels: &["grossiste"],
+        labels: &["qualité", "remboursement"],
     },
     Script {
         subject: "Allergènes : biscuits aux amandes",
@@ -1602,7 +1725,7 @@ const FR_EMAIL: &[Script] = &[
         subject: "Erreur d'adresse sur la commande {order}",
         turns: &[
             C(
-                "Bonjour,\n\nJe viens de commander (n° {order}) mais je me suis trompée d'adresse : c'est au 14 et non au 41 avenue Jean-Jaurès. Est-il encore temps de corriger ?\n\n{first}",
+                "Bonjour,\n\nJe viens de commander (n° {order}) mais l'adresse est fausse : c'est au 14 et non au 41 avenue Jean-Jaurès. Est-il encore temps de corriger ?\n\n{first}",
             ),
             S(
                 "Bonjour {first},\n\nC'est corrigé : le colis n'était pas encore parti. Il sera livré au 14 avenue Jean-Jaurès.\n\n{agent} — La Petite Épicerie",
@@ -1650,7 +1773,7 @@ const FR_EMAIL: &[Script] = &[
         subject: "Suspendre le panier du mois en août",
         turns: &[
             C(
-                "Bonjour,\n\nJe suis abonnée au panier du mois. Est-il possible de suspendre l'envoi en août ? Nous serons en vacances.\n\n{first}",
+                "Bonjour,\n\nJ'ai un abonnement au panier du mois. Est-il possible de suspendre l'envoi en août ? Nous serons en vacances.\n\n{first}",
             ),
             S(
                 "Bonjour {first},\n\nC'est fait : pas de panier en août, reprise automatique en septembre. Bonnes vacances !\n\n{agent} — La Petite Épicerie",
@@ -2190,12 +2313,12 @@ mod tests {
     }
 
     #[test]
-    fn cutting_keeps_notes_with_their_turn() {
+    fn cutting_keeps_notes_with_their_turn_and_ends_on_the_shop() {
         let turns = [C("a"), N("n"), S("b"), N("m"), C("c"), S("d")];
-        assert_eq!(cut(&turns, Ending::Waiting { minutes: 1 }), 5);
+        assert_eq!(cut(&turns, Ending::Waiting { minutes: 1 }), 2);
         assert_eq!(cut(&turns, Ending::Pending), 6);
         assert_eq!(cut(&turns[..5], Ending::Pending), 4);
-        assert_eq!(cut(&turns[..5], Ending::Resolved), 5);
+        assert_eq!(cut(&turns[..5], Ending::Resolved), 4);
     }
 
     #[test]

@@ -16,14 +16,14 @@ use std::time::Duration;
 
 use comptoir::config::{self, Paths};
 use comptoir::demo;
+use comptoir::model::CustomerId;
 use comptoir::outbox::{Outbox, RetryPolicy};
+use comptoir::secret::SecretSource;
 use comptoir::store::SharedStore;
+use comptoir::store::{ExportFilter, Store};
 use comptoir::tui::app::App;
 use comptoir::tui::keymap::Keymap;
 use comptoir::tui::{load_keymap, runner};
-use comptoir::model::CustomerId;
-use comptoir::secret::SecretSource;
-use comptoir::store::{ExportFilter, Store};
 
 /// A terminal inbox for customer conversations: email, website chat and social
 /// direct messages in one keyboard-driven queue.
@@ -193,12 +193,18 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
     let me = store
         .ensure_agent(&cfg.agent.name)
         .map_err(|e| Failure::runtime(e.to_string()))?;
-    let mut app = App::new(me, &cfg.agent.name, Arc::new(keymap), cfg.agent.time_zone(), Timestamp::now());
+    let mut app = App::new(
+        me,
+        &cfg.agent.name,
+        Arc::new(keymap),
+        cfg.agent.time_zone(),
+        Timestamp::now(),
+    );
     app.mouse = cfg.mouse_enabled();
     tracing::info!(store = %store_file.display(), "inbox opened");
     // Replies stay queued in the outbox until a channel that can send them is running.
     runtime()?
-        .block_on(runner::run(store, app, None))
+        .block_on(runner::run(store, app, None, Some(user_keymap_path(paths))))
         .map_err(tui_failure)
 }
 
@@ -242,10 +248,16 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
             async move { outbox.run(stopped).await }
         });
         let traffic = tokio::spawn(demo::live_traffic(shared, stopped, Duration::from_secs(45)));
-        let tz = cfg.as_ref().map_or_else(jiff::tz::TimeZone::system, |c| c.agent.time_zone());
+        let tz = cfg
+            .as_ref()
+            .map_or_else(jiff::tz::TimeZone::system, |c| c.agent.time_zone());
         let mut app = App::new(seed.agent, "Camille", Arc::new(keymap), tz, now);
-        app.mouse = cfg.as_ref().is_none_or(comptoir::config::Config::mouse_enabled);
-        let result = runner::run(store, app, Some(waker)).await.map_err(tui_failure);
+        app.mouse = cfg
+            .as_ref()
+            .is_none_or(comptoir::config::Config::mouse_enabled);
+        let result = runner::run(store, app, Some(waker), Some(user_keymap_path(paths)))
+            .await
+            .map_err(tui_failure);
         let _ = stop.send(true);
         let _ = outbox_task.await;
         let _ = traffic.await;

@@ -2,7 +2,11 @@
 //! driven with send-keys and read with capture-pane. Each step waits for a screen
 //! condition with a deadline.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -46,7 +50,11 @@ impl Tmux {
             &env("XDG_STATE_HOME", &home.join("state")),
             program,
         ]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t.run(&["set-option", "-g", "remain-on-exit", "on"]);
         t
     }
@@ -72,7 +80,11 @@ impl Tmux {
     }
 
     fn type_text(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", "t", "-l", text]).status.success());
+        assert!(
+            self.run(&["send-keys", "-t", "t", "-l", text])
+                .status
+                .success()
+        );
     }
 
     /// Waits until the screen satisfies `cond`; on timeout, fails with the screen.
@@ -83,17 +95,28 @@ impl Tmux {
             if cond(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn pane_dead(&self) -> Option<i32> {
-        let out = self.run(&["display", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}"]);
+        let out = self.run(&[
+            "display",
+            "-p",
+            "-t",
+            "t",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
         let text = String::from_utf8_lossy(&out.stdout);
         let mut parts = text.split_whitespace();
+        // tmux leaves the status empty for a clean exit.
         match (parts.next(), parts.next()) {
             (Some("1"), Some(code)) => code.parse().ok(),
+            (Some("1"), None) => Some(0),
             _ => None,
         }
     }
@@ -118,7 +141,9 @@ fn demo_moves_replies_switches_keymap_and_quits() {
     let tmux = Tmux::start(&program, home.path(), 120, 40);
 
     // The queue, thread and status line are up.
-    let first = tmux.wait("the demo queue", 20, |s| s.contains("Queue") && s.contains("unanswered"));
+    let first = tmux.wait("the demo queue", 20, |s| {
+        s.contains("Queue") && s.contains("unanswered")
+    });
     assert!(first.contains("Camille"), "{first}");
 
     // Moving changes the open conversation.
@@ -132,7 +157,9 @@ fn demo_moves_replies_switches_keymap_and_quits() {
     tmux.wait("the composer", 5, |s| s.contains("Reply to"));
     tmux.type_text("Merci, nous regardons tout de suite !");
     tmux.keys(&["C-s"]);
-    tmux.wait("the reply queued", 5, |s| s.contains("Reply queued") && s.contains("Merci, nous regardons"));
+    tmux.wait("the reply queued", 5, |s| {
+        s.contains("Reply queued") && s.contains("Merci, nous regardons")
+    });
     tmux.wait("the reply sent", 15, |s| {
         s.lines()
             .any(|l| l.contains("Camille") && l.contains("✓ sent"))
@@ -141,7 +168,9 @@ fn demo_moves_replies_switches_keymap_and_quits() {
 
     // The help overlay lists bindings, and closes.
     tmux.keys(&["?"]);
-    tmux.wait("help", 5, |s| s.contains("type to filter") && s.contains("status.resolve"));
+    tmux.wait("help", 5, |s| {
+        s.contains("type to filter") && s.contains("status.resolve")
+    });
     tmux.keys(&["Escape"]);
     tmux.wait("help closed", 5, |s| !s.contains("type to filter"));
 
@@ -163,7 +192,11 @@ fn demo_moves_replies_switches_keymap_and_quits() {
             assert_eq!(code, 0, "exit status; screen:\n{}", tmux.screen());
             break;
         }
-        assert!(Instant::now() < deadline, "comptoir did not quit; screen:\n{}", tmux.screen());
+        assert!(
+            Instant::now() < deadline,
+            "comptoir did not quit; screen:\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -175,10 +208,25 @@ fn tiny_and_huge_terminals_draw_without_a_panic() {
     let tmux = Tmux::start(&program, home.path(), 20, 5);
     tmux.wait("something drawn", 20, |s| !s.trim().is_empty());
     for (w, h) in [(300u16, 100u16), (21, 6), (80, 24), (160, 48)] {
-        let out = tmux.run(&["resize-window", "-t", "t", "-x", &w.to_string(), "-y", &h.to_string()]);
+        let out = tmux.run(&[
+            "resize-window",
+            "-t",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
         assert!(out.status.success());
-        tmux.wait("a redraw at the new size", 5, |s| s.lines().count() >= usize::from(h.min(5)));
-        assert_eq!(tmux.pane_dead(), None, "comptoir died at {w}x{h}:\n{}", tmux.screen());
+        tmux.wait("a redraw at the new size", 5, |s| {
+            s.lines().count() >= usize::from(h.min(5))
+        });
+        assert_eq!(
+            tmux.pane_dead(),
+            None,
+            "comptoir died at {w}x{h}:\n{}",
+            tmux.screen()
+        );
     }
     tmux.keys(&["q"]);
 }

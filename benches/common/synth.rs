@@ -143,7 +143,7 @@ const SYLLABLES: &[&str] = &[
 /// Words generated from syllables, to push the vocabulary to a few thousand: product
 /// lines, brand names, rarer words. Always the same list, whatever the bench seed.
 fn generated_words(count: usize, taken: &HashSet<&str>) -> Vec<String> {
-    let mut rng = Rng::with_seed(0x5EED_0F_70C4B);
+    let mut rng = Rng::with_seed(0x0005_EED0_F70C_4B00);
     let mut seen: HashSet<String> = HashSet::new();
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
@@ -899,13 +899,13 @@ impl Synth {
             EvKind::Reply => Some(PlanStatus::Pending),
             _ => None,
         };
-        if let Some(status) = final_status {
-            if after <= end {
-                events.push(Event {
-                    at: after,
-                    kind: EvKind::Status(status),
-                });
-            }
+        if let Some(status) = final_status
+            && after <= end
+        {
+            events.push(Event {
+                at: after,
+                kind: EvKind::Status(status),
+            });
         }
         events
     }
@@ -1347,10 +1347,10 @@ fn clip(text: &mut String, max: usize) {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    if let Some(space) = text[..cut].rfind(' ') {
-        if space > max / 2 {
-            cut = space;
-        }
+    if let Some(space) = text[..cut].rfind(' ')
+        && space > max / 2
+    {
+        cut = space;
     }
     text.truncate(cut);
 }

@@ -116,6 +116,8 @@ pub enum Action {
     DeleteWordBack,
     /// Deletes from the cursor to the end of the line.
     DeleteToLineEnd,
+    /// Switches to one of the shipped keymaps (with the user's file merged over it).
+    SetKeymap(String),
     /// Types a character (not bindable: it is what unbound printable keys do).
     Insert(char),
     /// Pastes text (not bindable: it comes from the terminal's bracketed paste).
@@ -225,6 +227,11 @@ commands! {
     "edit.delete_forward", Arg::None, "Delete the character under" => |_| Ok(Action::DeleteForward);
     "edit.delete_word", Arg::None, "Delete the word before" => |_| Ok(Action::DeleteWordBack);
     "edit.delete_to_end", Arg::None, "Delete to line end" => |_| Ok(Action::DeleteToLineEnd);
+    "keymap", Arg::Required("default|vim|emacs"), "Switch to a shipped keymap" => |a| {
+        let name = a.ok_or("keymap needs a name: default, vim or emacs")?;
+        crate::tui::keymap::Keymap::builtin(name).map_err(|e| e.to_string())?;
+        Ok(Action::SetKeymap(name.to_owned()))
+    };
 }
 
 /// Why a command did not parse.
@@ -309,6 +316,7 @@ mod tests {
     fn every_registered_name_parses() {
         for c in COMMANDS {
             let text = match c.arg {
+                Arg::Required(_) if c.name == "keymap" => "keymap vim".to_owned(),
                 Arg::Required(_) => format!("{} 2h", c.name),
                 _ => c.name.to_owned(),
             };

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use jiff::{Timestamp, tz::TimeZone};
 
 use crate::model::{
-    AgentId, Availability, Channel, Conversation, ConversationId, Delivery, Message,
-    Status, StatusName,
+    AgentId, Availability, Channel, Conversation, ConversationId, Delivery, Message, Status,
+    StatusName,
 };
 use crate::store::{CustomerHistory, QueueFilter, QueueStats};
 use crate::tui::action::{self, Action, Pane};
@@ -24,6 +24,9 @@ pub enum Effect {
     Reload,
     /// Write to the store; reload afterwards.
     Write(Write),
+    /// Load this shipped keymap (and the user's file over it), then hand it to
+    /// [`App::set_keymap`].
+    LoadKeymap(String),
     /// Suspend the TUI and edit this text in `$EDITOR`; the result comes back through
     /// [`App::editor_closed`].
     OpenEditor(String),
@@ -218,7 +221,13 @@ const QUEUE_WINDOW: u32 = 200;
 impl App {
     /// A fresh app for `me`, with nothing loaded yet.
     #[must_use]
-    pub fn new(me: AgentId, my_name: &str, keymap: Arc<Keymap>, tz: TimeZone, now: Timestamp) -> Self {
+    pub fn new(
+        me: AgentId,
+        my_name: &str,
+        keymap: Arc<Keymap>,
+        tz: TimeZone,
+        now: Timestamp,
+    ) -> Self {
         App {
             now,
             tz,
@@ -258,6 +267,15 @@ impl App {
     #[must_use]
     pub fn keymap(&self) -> &Keymap {
         &self.keymap
+    }
+
+    /// Replaces the keymap (`:keymap vim`). A half-typed sequence is dropped: it belonged
+    /// to the old map.
+    pub fn set_keymap(&mut self, name: &str, keymap: Arc<Keymap>) {
+        self.keymap = keymap;
+        self.pending.clear();
+        self.count = None;
+        self.flash(&format!("keymap: {name}"), false);
     }
 
     /// The conversation the queue selection points at.
@@ -307,15 +325,26 @@ impl App {
     /// Applies a freshly loaded queue page. The selection stays on the same
     /// conversation when it is still listed, since replies and new messages reorder
     /// the queue under the agent's eyes.
-    pub fn loaded_queue(&mut self, items: Vec<Conversation>, stats: QueueStats, availability: Option<Availability>) {
-        let keep = self.select_after_reload.take().or_else(|| self.selected().map(|c| c.id));
+    pub fn loaded_queue(
+        &mut self,
+        items: Vec<Conversation>,
+        stats: QueueStats,
+        availability: Option<Availability>,
+    ) {
+        let keep = self
+            .select_after_reload
+            .take()
+            .or_else(|| self.selected().map(|c| c.id));
         self.queue.items = items;
         if let Some(id) = keep
             && let Some(i) = self.queue.items.iter().position(|c| c.id == id)
         {
             self.queue.selected = i;
         }
-        self.queue.selected = self.queue.selected.min(self.queue.items.len().saturating_sub(1));
+        self.queue.selected = self
+            .queue
+            .selected
+            .min(self.queue.items.len().saturating_sub(1));
         self.stats = stats;
         if let Some(a) = availability {
             self.availability = a;
@@ -323,7 +352,11 @@ impl App {
     }
 
     /// Applies the selected conversation's messages and its customer's history.
-    pub fn loaded_thread(&mut self, thread: Option<(Conversation, Vec<Message>)>, history: Option<CustomerHistory>) {
+    pub fn loaded_thread(
+        &mut self,
+        thread: Option<(Conversation, Vec<Message>)>,
+        history: Option<CustomerHistory>,
+    ) {
         let same = match (&self.thread.conversation, &thread) {
             (Some(a), Some((b, _))) => a.id == b.id,
             _ => false,
@@ -454,7 +487,8 @@ impl App {
         if !self.mouse || self.help.is_some() || self.confirm.is_some() {
             return Vec::new();
         }
-        let layout = crate::tui::layout::Layout::compute(self.size, self.focus, self.compose.is_some());
+        let layout =
+            crate::tui::layout::Layout::compute(self.size, self.focus, self.compose.is_some());
         let Some(pane) = layout.pane_at(column, row) else {
             return Vec::new();
         };
@@ -477,7 +511,8 @@ impl App {
         if !self.mouse {
             return Vec::new();
         }
-        let layout = crate::tui::layout::Layout::compute(self.size, self.focus, self.compose.is_some());
+        let layout =
+            crate::tui::layout::Layout::compute(self.size, self.focus, self.compose.is_some());
         let Some(pane) = layout.pane_at(column, row) else {
             return Vec::new();
         };
@@ -497,7 +532,10 @@ impl App {
     }
 
     /// Changes the state for one action. Pure: returns what the runner must do.
-    #[allow(clippy::too_many_lines, reason = "one arm per action reads best as one match")]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per action reads best as one match"
+    )]
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if !matches!(action, Action::Insert(_) | Action::Paste(_)) {
             self.flash = None;
@@ -516,9 +554,14 @@ impl App {
         let selected = self.selected().map(|c| c.id);
         let thread_id = self.thread.conversation.as_ref().map(|c| c.id);
         // Actions on "the conversation" mean the open thread when it has focus.
-        let target = if self.focus == Pane::Queue { selected } else { thread_id.or(selected) };
+        let target = if self.focus == Pane::Queue {
+            selected
+        } else {
+            thread_id.or(selected)
+        };
         match action {
             Action::Noop | Action::Confirm | Action::Insert(_) | Action::Paste(_) => Vec::new(),
+            Action::SetKeymap(name) => vec![Effect::LoadKeymap(name)],
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -574,20 +617,34 @@ impl App {
             },
             Action::FilterStatus(status) => {
                 self.queue.filter.statuses = status.into_iter().collect();
-                self.refilter(&format!("status: {}", status.map_or("all", StatusName::as_str)))
+                self.refilter(&format!(
+                    "status: {}",
+                    status.map_or("all", StatusName::as_str)
+                ))
             }
             Action::FilterChannel(channel) => {
                 self.queue.filter.channel = channel;
-                self.refilter(&format!("channel: {}", channel.map_or("all", Channel::as_str)))
+                self.refilter(&format!(
+                    "channel: {}",
+                    channel.map_or("all", Channel::as_str)
+                ))
             }
             Action::FilterMine => {
                 self.queue.mine = !self.queue.mine;
-                let text = if self.queue.mine { "only mine" } else { "everyone's" };
+                let text = if self.queue.mine {
+                    "only mine"
+                } else {
+                    "everyone's"
+                };
                 self.refilter(text)
             }
             Action::FilterUnanswered => {
                 self.queue.filter.unanswered = !self.queue.filter.unanswered;
-                let text = if self.queue.filter.unanswered { "only unanswered" } else { "answered too" };
+                let text = if self.queue.filter.unanswered {
+                    "only unanswered"
+                } else {
+                    "answered too"
+                };
                 self.refilter(text)
             }
             Action::FilterClear => {
@@ -607,7 +664,11 @@ impl App {
                     self.flash("No conversation selected", true);
                     return Vec::new();
                 };
-                let kind = if action == Action::Note { ComposeKind::Note } else { ComposeKind::Reply };
+                let kind = if action == Action::Note {
+                    ComposeKind::Note
+                } else {
+                    ComposeKind::Reply
+                };
                 self.compose = Some(Compose {
                     kind,
                     conversation,
@@ -626,7 +687,11 @@ impl App {
             Action::Reopen => self.set_status(target, Status::Open, "reopened"),
             Action::Snooze(span) => match action::parse_duration(&span) {
                 Ok(d) => match self.now.checked_add(d) {
-                    Ok(until) => self.set_status(target, Status::Snoozed { until }, &format!("snoozed for {span}")),
+                    Ok(until) => self.set_status(
+                        target,
+                        Status::Snoozed { until },
+                        &format!("snoozed for {span}"),
+                    ),
                     Err(_) => {
                         self.flash("snooze too long", true);
                         Vec::new()
@@ -641,7 +706,11 @@ impl App {
                 let Some(conversation) = target else {
                     return Vec::new();
                 };
-                let failed = self.thread.conversation.as_ref().is_some_and(|c| c.id == conversation)
+                let failed = self
+                    .thread
+                    .conversation
+                    .as_ref()
+                    .is_some_and(|c| c.id == conversation)
                     && self
                         .thread
                         .messages
@@ -838,13 +907,19 @@ impl App {
                 if len == 0 {
                     return Vec::new();
                 }
-                let next = self.queue.selected.saturating_add_signed(delta).min(len - 1);
+                let next = self
+                    .queue
+                    .selected
+                    .saturating_add_signed(delta)
+                    .min(len - 1);
                 if next == self.queue.selected {
                     return Vec::new();
                 }
                 self.queue.selected = next;
                 // Near the end of what is loaded: load more.
-                if next + 20 >= len && u32::try_from(len).unwrap_or(u32::MAX) >= self.queue.filter.limit {
+                if next + 20 >= len
+                    && u32::try_from(len).unwrap_or(u32::MAX) >= self.queue.filter.limit
+                {
                     self.queue.filter.limit = self.queue.filter.limit.saturating_add(QUEUE_WINDOW);
                 }
                 vec![Effect::Reload]
@@ -852,12 +927,21 @@ impl App {
             Pane::Thread => {
                 // Scrolling is counted from the bottom, where the newest message is; the
                 // view clamps it to what the thread holds.
-                self.thread.scroll_from_bottom = self.thread.scroll_from_bottom.saturating_add_signed(-delta);
+                self.thread.scroll_from_bottom =
+                    self.thread.scroll_from_bottom.saturating_add_signed(-delta);
                 Vec::new()
             }
             Pane::History => {
-                let len = self.history.data.as_ref().map_or(0, |h| h.conversations.len());
-                self.history.selected = self.history.selected.saturating_add_signed(delta).min(len.saturating_sub(1));
+                let len = self
+                    .history
+                    .data
+                    .as_ref()
+                    .map_or(0, |h| h.conversations.len());
+                self.history.selected = self
+                    .history
+                    .selected
+                    .saturating_add_signed(delta)
+                    .min(len.saturating_sub(1));
                 Vec::new()
             }
         }
@@ -901,13 +985,21 @@ impl App {
         vec![Effect::Reload]
     }
 
-    fn set_status(&mut self, target: Option<ConversationId>, status: Status, what: &str) -> Vec<Effect> {
+    fn set_status(
+        &mut self,
+        target: Option<ConversationId>,
+        status: Status,
+        what: &str,
+    ) -> Vec<Effect> {
         let Some(conversation) = target else {
             self.flash("No conversation selected", true);
             return Vec::new();
         };
         self.flash(&format!("Conversation {what}"), false);
-        vec![Effect::Write(Write::Status { conversation, status })]
+        vec![Effect::Write(Write::Status {
+            conversation,
+            status,
+        })]
     }
 
     fn assign(&mut self, target: Option<ConversationId>, agent: Option<AgentId>) -> Vec<Effect> {
@@ -915,8 +1007,18 @@ impl App {
             self.flash("No conversation selected", true);
             return Vec::new();
         };
-        self.flash(if agent.is_some() { "Assigned to you" } else { "Unassigned" }, false);
-        vec![Effect::Write(Write::Assign { conversation, agent })]
+        self.flash(
+            if agent.is_some() {
+                "Assigned to you"
+            } else {
+                "Unassigned"
+            },
+            false,
+        );
+        vec![Effect::Write(Write::Assign {
+            conversation,
+            agent,
+        })]
     }
 
     fn set_availability(&mut self, a: Availability) -> Vec<Effect> {
@@ -924,13 +1026,15 @@ impl App {
         self.flash(&format!("You are {}", a.as_str()), false);
         vec![Effect::Write(Write::Availability(a))]
     }
-
 }
 
 impl Action {
     /// Movement repeats with a count (`5j`); other commands run once.
     fn repeats(&self) -> bool {
-        matches!(self, Action::Down | Action::Up | Action::PageDown | Action::PageUp)
+        matches!(
+            self,
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp
+        )
     }
 }
 

@@ -35,7 +35,12 @@ impl Layout {
     pub fn compute(size: (u16, u16), focus: Pane, composing: bool) -> Layout {
         let (width, height) = size;
         let cmdline = Rect::new(0, height.saturating_sub(1), width, height.min(1));
-        let status = Rect::new(0, height.saturating_sub(2), width, height.saturating_sub(1).min(1));
+        let status = Rect::new(
+            0,
+            height.saturating_sub(2),
+            width,
+            height.saturating_sub(1).min(1),
+        );
         let main = Rect::new(0, 0, width, height.saturating_sub(2));
         let mut layout = Layout {
             queue: None,
@@ -76,8 +81,18 @@ impl Layout {
         }
         if composing && let Some(thread) = layout.thread {
             let h = (thread.height / 3).clamp(3.min(thread.height), 12);
-            layout.compose = Some(Rect::new(thread.x, thread.y + thread.height - h, thread.width, h));
-            layout.thread = Some(Rect::new(thread.x, thread.y, thread.width, thread.height - h));
+            layout.compose = Some(Rect::new(
+                thread.x,
+                thread.y + thread.height - h,
+                thread.width,
+                h,
+            ));
+            layout.thread = Some(Rect::new(
+                thread.x,
+                thread.y,
+                thread.width,
+                thread.height - h,
+            ));
         }
         layout
     }
@@ -86,7 +101,9 @@ impl Layout {
     #[must_use]
     pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
         let inside = |r: Option<Rect>| {
-            r.is_some_and(|r| column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height)
+            r.is_some_and(|r| {
+                column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
+            })
         };
         if inside(self.queue) {
             Some(Pane::Queue)
@@ -123,7 +140,10 @@ mod tests {
             for h in [0u16, 1, 2, 3, 5, 24, 100] {
                 for focus in [Pane::Queue, Pane::Thread, Pane::History] {
                     let l = Layout::compute((w, h), focus, true);
-                    for r in [l.queue, l.thread, l.history, l.compose].into_iter().flatten() {
+                    for r in [l.queue, l.thread, l.history, l.compose]
+                        .into_iter()
+                        .flatten()
+                    {
                         assert!(r.x + r.width <= w && r.y + r.height <= h, "{w}x{h} {r:?}");
                     }
                 }

@@ -31,7 +31,8 @@ pub fn load_keymap(name: Option<&str>, user_file: Option<&Path>) -> Result<Keyma
     let user = match user_file {
         Some(path) if path.exists() => Some(KeymapSource {
             path: path.to_path_buf(),
-            text: std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            text: std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         }),
         _ => None,
     };

@@ -16,7 +16,9 @@ use jiff::Timestamp;
 use ratatui::DefaultTerminal;
 use tokio::sync::Notify;
 
-use crate::model::{Delivery, MessageKind};
+use std::path::PathBuf;
+
+use crate::model::{Availability, Delivery, MessageKind};
 use crate::store::{Store, StoreError};
 use crate::tui::app::{App, Effect, Write};
 use crate::tui::key::Key;
@@ -30,7 +32,9 @@ const POLL: Duration = Duration::from_millis(100);
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
     /// No terminal to draw on (a pipe, a cron job, CI without tmux).
-    #[error("comptoir needs a terminal (stdin and stdout must be a TTY); `comptoir --help` lists the other commands")]
+    #[error(
+        "comptoir needs a terminal (stdin and stdout must be a TTY); `comptoir --help` lists the other commands"
+    )]
     NoTerminal,
     /// The terminal failed.
     #[error("terminal: {0}")]
@@ -75,8 +79,18 @@ impl Drop for TerminalGuard {
 ///
 /// # Errors
 /// No terminal, a terminal failure, or a store failure at start.
-pub async fn run(mut store: Store, mut app: App, outbox: Option<Arc<Notify>>) -> Result<(), TuiError> {
+pub async fn run(
+    mut store: Store,
+    mut app: App,
+    outbox: Option<Arc<Notify>>,
+    user_keymap: Option<PathBuf>,
+) -> Result<(), TuiError> {
     let (guard, mut terminal) = TerminalGuard::enter(app.mouse)?;
+    // Opening the inbox is being at the desk; a deliberate "away" is kept.
+    let stored = store.agents()?.into_iter().find(|a| a.id == app.me);
+    if stored.is_none_or(|a| a.availability == Availability::Offline) {
+        store.set_availability(app.me, Availability::Available)?;
+    }
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     reload(&mut store, &mut app)?;
@@ -141,6 +155,13 @@ pub async fn run(mut store: Store, mut app: App, outbox: Option<Arc<Notify>>) ->
         }
         for effect in effects {
             dirty = true;
+            if let Effect::LoadKeymap(name) = &effect {
+                match crate::tui::load_keymap(Some(name), user_keymap.as_deref()) {
+                    Ok(keymap) => app.set_keymap(name, Arc::new(keymap)),
+                    Err(e) => app.failed(&e),
+                }
+                continue;
+            }
             if let Effect::OpenEditor(text) = effect {
                 drop(events);
                 let result = edit_externally(&text, &mut terminal, &guard);
@@ -164,14 +185,21 @@ pub async fn run(mut store: Store, mut app: App, outbox: Option<Arc<Notify>>) ->
         }
     }
     drop(guard);
+    // Leaving the inbox is leaving the desk.
+    store.set_availability(app.me, Availability::Offline)?;
     Ok(())
 }
 
 /// Carries out one effect against the store.
-fn apply(store: &mut Store, app: &mut App, effect: &Effect, outbox: Option<&Notify>) -> Result<(), StoreError> {
+fn apply(
+    store: &mut Store,
+    app: &mut App,
+    effect: &Effect,
+    outbox: Option<&Notify>,
+) -> Result<(), StoreError> {
     let now = Timestamp::now();
     match effect {
-        Effect::Reload | Effect::OpenEditor(_) => {}
+        Effect::Reload | Effect::OpenEditor(_) | Effect::LoadKeymap(_) => {}
         Effect::Write(Write::Reply { conversation, text }) => {
             store.queue_reply(*conversation, app.me, text, now)?;
             if let Some(n) = outbox {
@@ -181,12 +209,17 @@ fn apply(store: &mut Store, app: &mut App, effect: &Effect, outbox: Option<&Noti
         Effect::Write(Write::Note { conversation, text }) => {
             store.add_note(*conversation, app.me, text, now)?;
         }
-        Effect::Write(Write::Status { conversation, status }) => {
+        Effect::Write(Write::Status {
+            conversation,
+            status,
+        }) => {
             store.set_status(*conversation, *status, now)?;
         }
         Effect::Write(Write::RetryFailed { conversation }) => {
             for m in store.thread(*conversation)? {
-                if m.kind == MessageKind::Outbound && matches!(m.delivery, Some(Delivery::Failed { .. })) {
+                if m.kind == MessageKind::Outbound
+                    && matches!(m.delivery, Some(Delivery::Failed { .. }))
+                {
                     store.retry_reply(m.id, now)?;
                 }
             }
@@ -194,7 +227,10 @@ fn apply(store: &mut Store, app: &mut App, effect: &Effect, outbox: Option<&Noti
                 n.notify_one();
             }
         }
-        Effect::Write(Write::Assign { conversation, agent }) => store.assign(*conversation, *agent)?,
+        Effect::Write(Write::Assign {
+            conversation,
+            agent,
+        }) => store.assign(*conversation, *agent)?,
         Effect::Write(Write::Availability(a)) => store.set_availability(app.me, *a)?,
     }
     reload(store, app)
@@ -235,7 +271,11 @@ pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
 
 /// Suspends the TUI, edits `text` in `$VISUAL` / `$EDITOR` (else `vi`), and comes back
 /// to a clean screen.
-fn edit_externally(text: &str, terminal: &mut DefaultTerminal, guard: &TerminalGuard) -> Result<String, String> {
+fn edit_externally(
+    text: &str,
+    terminal: &mut DefaultTerminal,
+    guard: &TerminalGuard,
+) -> Result<String, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("reply.txt");
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
@@ -289,7 +329,10 @@ pub async fn first_run(config_path: &std::path::Path) -> Result<FirstRun, TuiErr
     let mut lines = vec![
         Line::raw("Welcome to comptoir."),
         Line::raw(""),
-        Line::raw(format!("There is no config at {} yet.", config_path.display())),
+        Line::raw(format!(
+            "There is no config at {} yet.",
+            config_path.display()
+        )),
         Line::raw("Write one like this (every secret comes from a command or a file):"),
         Line::raw(""),
     ];
@@ -300,9 +343,11 @@ pub async fn first_run(config_path: &std::path::Path) -> Result<FirstRun, TuiErr
         Line::raw(""),
         Line::raw("Press d to open the demo inbox (no account needed), q to quit."),
     ]);
-    let paragraph = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(Block::new().borders(Borders::ALL).title(" comptoir · first run "));
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Block::new()
+            .borders(Borders::ALL)
+            .title(" comptoir · first run "),
+    );
     let mut events = EventStream::new();
     loop {
         terminal.draw(|f| f.render_widget(&paragraph, f.area()))?;

@@ -125,7 +125,7 @@ pub fn truncate(c: &Clean, max_width: usize) -> Clean {
     let Some(budget) = max_width.checked_sub(1) else {
         return Clean::default();
     };
-    let mut out = String::with_capacity(c.0.len().min(max_width * 4 + 3));
+    let mut out = String::with_capacity(c.0.len().min(max_width.saturating_mul(4) + 3));
     let mut used = 0;
     for g in c.0.graphemes(true) {
         let w = grapheme_width(g);

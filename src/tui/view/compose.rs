@@ -22,8 +22,17 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|c| c.customer_name.clone().unwrap_or_else(|| c.peer.clone()))
         .unwrap_or_default();
     let (title, color) = match compose.kind {
-        ComposeKind::Reply => (format!(" Reply to {} · <C-s> send · <Esc> cancel ", text::clean_line(&to)), Color::Green),
-        ComposeKind::Note => (" Internal note (never sent) · <C-s> save · <Esc> cancel ".to_owned(), Color::Yellow),
+        ComposeKind::Reply => (
+            format!(
+                " Reply to {} · <C-s> send · <Esc> cancel ",
+                text::clean_line(&to)
+            ),
+            Color::Green,
+        ),
+        ComposeKind::Note => (
+            " Internal note (never sent) · <C-s> save · <Esc> cancel ".to_owned(),
+            Color::Yellow,
+        ),
     };
     Block::new()
         .borders(Borders::ALL)
@@ -34,7 +43,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = inner(area);
     let (row, col) = compose.editor.cursor();
     let top = first_visible_line(row, inner.height);
-    for (i, line) in compose.editor.lines().iter().enumerate().skip(top).take(usize::from(inner.height)) {
+    for (i, line) in compose
+        .editor
+        .lines()
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(usize::from(inner.height))
+    {
         let cleaned = text::clean_line(line);
         let cursor_x = if i == row {
             text::width(text::clean_line(&line[..col.min(line.len())]).as_str())
@@ -58,7 +74,11 @@ pub fn first_visible_line(cursor_row: usize, height: u16) -> usize {
 #[must_use]
 pub fn horizontal_offset(cursor_x: usize, width: u16) -> usize {
     let width = usize::from(width.max(1));
-    if cursor_x < width { 0 } else { cursor_x + 1 - width }
+    if cursor_x < width {
+        0
+    } else {
+        cursor_x + 1 - width
+    }
 }
 
 fn skip_columns(s: &str, columns: usize) -> String {

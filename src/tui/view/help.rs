@@ -16,7 +16,11 @@ use crate::tui::text;
 /// (mode, keys, description, command).
 #[must_use]
 pub fn rows(app: &App) -> Vec<(Mode, String, String, String)> {
-    let query = app.help.as_ref().map(|h| h.query.text().to_lowercase()).unwrap_or_default();
+    let query = app
+        .help
+        .as_ref()
+        .map(|h| h.query.text().to_lowercase())
+        .unwrap_or_default();
     let under = match app.focus {
         crate::tui::action::Pane::Queue => Mode::Queue,
         crate::tui::action::Pane::Thread => Mode::Thread,
@@ -29,7 +33,12 @@ pub fn rows(app: &App) -> Vec<(Mode, String, String, String)> {
     let mut out = Vec::new();
     for mode in modes {
         for b in app.keymap().bindings(mode) {
-            let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+            let keys = b
+                .keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
             let row = (mode, keys, b.desc.clone(), b.run.clone());
             let hay = format!("{} {} {}", row.1, row.2, row.3).to_lowercase();
             if query.is_empty() || hay.contains(&query) {
@@ -47,7 +56,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let w = (area.width * 9 / 10).max(area.width.min(20));
     let h = (area.height * 9 / 10).max(area.height.min(5));
-    let popup = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
     Clear.render(popup, buf);
     Block::new()
         .borders(Borders::ALL)
@@ -65,14 +79,35 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     ])
     .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
     let rows = rows(app);
-    let key_width = rows.iter().map(|r| text::width(&r.1)).max().unwrap_or(4).min(18);
-    let body = Rect::new(inner.x, inner.y + 1, inner.width, inner.height.saturating_sub(1));
+    let key_width = rows
+        .iter()
+        .map(|r| text::width(&r.1))
+        .max()
+        .unwrap_or(4)
+        .min(18);
+    let body = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
     let scroll = help.scroll.min(rows.len().saturating_sub(1));
-    for (i, (mode, keys, desc, run)) in rows.iter().skip(scroll).take(usize::from(body.height)).enumerate() {
+    for (i, (mode, keys, desc, run)) in rows
+        .iter()
+        .skip(scroll)
+        .take(usize::from(body.height))
+        .enumerate()
+    {
         let pad = key_width.saturating_sub(text::width(keys));
         let line = Line::from(vec![
-            Span::styled(format!("{:<8}", mode_name(*mode)), Style::new().fg(Color::DarkGray)),
-            Span::styled(format!("{keys}{} ", " ".repeat(pad)), Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{:<8}", mode_name(*mode)),
+                Style::new().fg(Color::DarkGray),
+            ),
+            Span::styled(
+                format!("{keys}{} ", " ".repeat(pad)),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
             Span::raw(format!("{desc} ")),
             Span::styled(format!("({run})"), Style::new().fg(Color::DarkGray)),
         ]);
@@ -106,9 +141,18 @@ pub fn draw_which_key(hints: &[Hint], area: Rect, buf: &mut Buffer) {
         .max()
         .unwrap_or(10)
         .min(usize::from(area.width) - 2);
-    let w = u16::try_from(width + 2).unwrap_or(area.width).min(area.width);
-    let h = u16::try_from(hints.len() + 2).unwrap_or(area.height).min(area.height.saturating_sub(2));
-    let popup = Rect::new(area.x + area.width - w, area.y + area.height.saturating_sub(h + 2), w, h);
+    let w = u16::try_from(width + 2)
+        .unwrap_or(area.width)
+        .min(area.width);
+    let h = u16::try_from(hints.len() + 2)
+        .unwrap_or(area.height)
+        .min(area.height.saturating_sub(2));
+    let popup = Rect::new(
+        area.x + area.width - w,
+        area.y + area.height.saturating_sub(h + 2),
+        w,
+        h,
+    );
     Clear.render(popup, buf);
     Block::new()
         .borders(Borders::ALL)
@@ -117,7 +161,10 @@ pub fn draw_which_key(hints: &[Hint], area: Rect, buf: &mut Buffer) {
     let inner = inner(popup);
     for (i, hint) in hints.iter().take(usize::from(inner.height)).enumerate() {
         let line = Line::from(vec![
-            Span::styled(hint.key.to_string(), Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                hint.key.to_string(),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
             Span::raw("  "),
             Span::raw(text::clean_line(&hint.label).to_string()),
         ]);

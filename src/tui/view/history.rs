@@ -20,7 +20,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
         return;
     };
     let name = h.customer.display_name.as_deref().unwrap_or("(no name)");
-    let title = text::truncate(&text::clean_line(name), usize::from(area.width.saturating_sub(4)).max(4));
+    let title = text::truncate(
+        &text::clean_line(name),
+        usize::from(area.width.saturating_sub(4)).max(4),
+    );
     pane_block(pane_title(title.as_str(), Pane::History, columns), focused).render(area, buf);
     let inner = inner(area);
     let width = usize::from(inner.width);
@@ -32,12 +35,20 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
             HandleKind::On(c) => c.as_str(),
         };
         lines.push(Line::styled(
-            text::truncate(&text::clean_line(&format!("{kind}: {}", handle.value)), width).to_string(),
+            text::truncate(
+                &text::clean_line(&format!("{kind}: {}", handle.value)),
+                width,
+            )
+            .to_string(),
             Style::new().fg(Color::DarkGray),
         ));
     }
     lines.push(Line::styled(
-        format!("{} conversation{}", h.conversations.len(), if h.conversations.len() == 1 { "" } else { "s" }),
+        format!(
+            "{} conversation{}",
+            h.conversations.len(),
+            if h.conversations.len() == 1 { "" } else { "s" }
+        ),
         Style::new().add_modifier(Modifier::BOLD),
     ));
     let current = app.thread.conversation.as_ref().map(|c| c.id);
@@ -49,13 +60,27 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
             Status::Resolved => "resolved",
         };
         let here = if Some(c.id) == current { "▶" } else { " " };
-        let lead = format!("{here}{} {status:<8} {:>4} ", channel_label(c.channel), ago(app.now, c.last_message_at));
+        let lead = format!(
+            "{here}{} {status:<8} {:>4} ",
+            channel_label(c.channel),
+            ago(app.now, c.last_message_at)
+        );
         let rest = width.saturating_sub(text::width(&lead));
-        let about = c.subject.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| c.preview.clone());
+        let about = c
+            .subject
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| c.preview.clone());
         let mut spans = vec![
             Span::raw(here.to_owned()),
-            Span::styled(channel_label(c.channel), Style::new().fg(channel_color(c.channel))),
-            Span::raw(format!(" {status:<8} {:>4} ", ago(app.now, c.last_message_at))),
+            Span::styled(
+                channel_label(c.channel),
+                Style::new().fg(channel_color(c.channel)),
+            ),
+            Span::raw(format!(
+                " {status:<8} {:>4} ",
+                ago(app.now, c.last_message_at)
+            )),
             Span::raw(text::truncate(&text::clean_line(&about), rest).to_string()),
         ];
         if focused && i == app.history.selected {
@@ -67,16 +92,30 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     }
     if !h.notes.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled("Notes", Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)));
+        lines.push(Line::styled(
+            "Notes",
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
         for n in &h.notes {
-            let head = format!("{} · {}", text::clean_line(&n.author), ago(app.now, n.sent_at));
-            lines.push(Line::styled(text::truncate(&text::clean_line(&head), width).to_string(), Style::new().fg(Color::Yellow)));
+            let head = format!(
+                "{} · {}",
+                text::clean_line(&n.author),
+                ago(app.now, n.sent_at)
+            );
+            lines.push(Line::styled(
+                text::truncate(&text::clean_line(&head), width).to_string(),
+                Style::new().fg(Color::Yellow),
+            ));
             for w in text::wrap(&text::clean(&n.body), width) {
                 lines.push(Line::raw(w.to_string()));
             }
         }
     }
-    for (i, line) in lines.into_iter().take(usize::from(inner.height)).enumerate() {
+    for (i, line) in lines
+        .into_iter()
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
         let y = inner.y + u16::try_from(i).unwrap_or(0);
         line.render(Rect::new(inner.x, y, inner.width, 1), buf);
     }

@@ -87,7 +87,11 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
     };
     Block::new()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(style)
         .title(title)
         .title_style(if focused {
@@ -113,8 +117,16 @@ fn pane_title(name: &str, pane: Pane, columns: u8) -> String {
     if columns >= 3 {
         return format!(" {name} ");
     }
-    let tabs = [(Pane::Queue, "1 Queue"), (Pane::Thread, "2 Thread"), (Pane::History, "3 History")];
-    let others: Vec<&str> = tabs.iter().filter(|(p, _)| *p != pane).map(|(_, t)| *t).collect();
+    let tabs = [
+        (Pane::Queue, "1 Queue"),
+        (Pane::Thread, "2 Thread"),
+        (Pane::History, "3 History"),
+    ];
+    let others: Vec<&str> = tabs
+        .iter()
+        .filter(|(p, _)| *p != pane)
+        .map(|(_, t)| *t)
+        .collect();
     format!(" {name} │ {} ", others.join(" · "))
 }
 

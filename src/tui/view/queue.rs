@@ -19,7 +19,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     what.push(if f.statuses.is_empty() {
         "all".to_owned()
     } else {
-        f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("+")
+        f.statuses
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
     });
     if let Some(c) = f.channel {
         what.push(c.as_str().to_owned());
@@ -30,21 +34,35 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     if f.unanswered {
         what.push("unanswered".to_owned());
     }
-    let title = pane_title(&format!("Queue · {} · {}", what.join(" · "), app.queue.items.len()), Pane::Queue, columns);
+    let title = pane_title(
+        &format!("Queue · {} · {}", what.join(" · "), app.queue.items.len()),
+        Pane::Queue,
+        columns,
+    );
     pane_block(title, focused).render(area, buf);
     let inner = inner(area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
     if app.queue.items.is_empty() {
-        Paragraph::new(Line::styled("Nothing here. f c clears the filters.", Style::new().fg(Color::DarkGray)))
-            .render(inner, buf);
+        Paragraph::new(Line::styled(
+            "Nothing here. f c clears the filters.",
+            Style::new().fg(Color::DarkGray),
+        ))
+        .render(inner, buf);
         return;
     }
     let top = app.queue_top(area.height);
     let width = usize::from(inner.width);
     let name_width = (width / 4).clamp(6, 22);
-    for (i, c) in app.queue.items.iter().enumerate().skip(top).take(usize::from(inner.height)) {
+    for (i, c) in app
+        .queue
+        .items
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(usize::from(inner.height))
+    {
         let selected = i == app.queue.selected;
         let waiting = c.waiting_since.is_some();
         let mark = match (waiting, c.status) {
@@ -60,14 +78,19 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
         let name_pad = name_width.saturating_sub(text::width(name.as_str()));
         let used = 2 + 6 + name_width + 1 + 1 + age.len();
         let preview = match (&c.subject, c.channel) {
-            (Some(s), crate::model::Channel::Email) if !s.is_empty() => format!("{s} — {}", c.preview),
+            (Some(s), crate::model::Channel::Email) if !s.is_empty() => {
+                format!("{s} — {}", c.preview)
+            }
             _ => c.preview.clone(),
         };
         let preview = text::truncate(&text::clean_line(&preview), width.saturating_sub(used));
         let gap = width.saturating_sub(used + text::width(preview.as_str()) - 1);
         let mut row = vec![
             mark,
-            Span::styled(channel_label(c.channel), Style::new().fg(channel_color(c.channel))),
+            Span::styled(
+                channel_label(c.channel),
+                Style::new().fg(channel_color(c.channel)),
+            ),
             Span::raw(" "),
             Span::styled(name.to_string(), Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(" ".repeat(name_pad + 1)),
@@ -80,7 +103,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
                 },
             ),
             Span::raw(" ".repeat(gap.max(1))),
-            Span::styled(age, Style::new().fg(if waiting { Color::Red } else { Color::DarkGray })),
+            Span::styled(
+                age,
+                Style::new().fg(if waiting { Color::Red } else { Color::DarkGray }),
+            ),
         ];
         if selected {
             for span in &mut row {

@@ -34,7 +34,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         )),
         Span::styled(
             format!("unanswered {}", s.unanswered),
-            Style::new().fg(if s.unanswered > 0 { Color::Red } else { Color::Green }),
+            Style::new().fg(if s.unanswered > 0 {
+                Color::Red
+            } else {
+                Color::Green
+            }),
         ),
     ];
     if let Some(oldest) = s.oldest_waiting {
@@ -63,14 +67,27 @@ pub fn draw_cmdline(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let line = if let Some(cmd) = &app.cmdline {
-        Line::from(vec![Span::raw(":"), Span::raw(text::clean_line(&cmd.text()).to_string())])
+        Line::from(vec![
+            Span::raw(":"),
+            Span::raw(text::clean_line(&cmd.text()).to_string()),
+        ])
     } else if let Some(confirm) = app.confirm {
-        Line::styled(confirm.question(), Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))
+        Line::styled(
+            confirm.question(),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )
     } else if let Some(flash) = &app.flash {
-        let style = if flash.error { Style::new().fg(Color::Red) } else { Style::new().fg(Color::Green) };
+        let style = if flash.error {
+            Style::new().fg(Color::Red)
+        } else {
+            Style::new().fg(Color::Green)
+        };
         Line::styled(text::clean_line(&flash.text).to_string(), style)
     } else {
-        Line::styled("? keys · : command · q quit", Style::new().fg(Color::DarkGray))
+        Line::styled(
+            "? keys · : command · q quit",
+            Style::new().fg(Color::DarkGray),
+        )
     };
     line.render(area, buf);
 }

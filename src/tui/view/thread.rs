@@ -18,7 +18,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     let Some(c) = &app.thread.conversation else {
         pane_block(pane_title("Thread", Pane::Thread, columns), focused).render(area, buf);
         let inner = inner(area);
-        Line::styled("No conversation selected.", Style::new().fg(Color::DarkGray)).render(inner, buf);
+        Line::styled(
+            "No conversation selected.",
+            Style::new().fg(Color::DarkGray),
+        )
+        .render(inner, buf);
         return;
     };
     let name = c.customer_name.as_deref().unwrap_or(&c.peer);
@@ -28,11 +32,19 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
         Status::Resolved => "resolved".to_owned(),
         Status::Snoozed { until } => format!("snoozed until {}", clock(app.now, until, &app.tz)),
     };
-    let mut title = format!("{} · {} {} · {status}", text::clean_line(name), c.channel, text::clean_line(&c.account));
+    let mut title = format!(
+        "{} · {} {} · {status}",
+        text::clean_line(name),
+        c.channel,
+        text::clean_line(&c.account)
+    );
     if let Some(subject) = &c.subject {
         title = format!("{title} · {}", text::clean_line(subject));
     }
-    let title = text::truncate(&text::clean_line(&title), usize::from(area.width.saturating_sub(30)).max(8));
+    let title = text::truncate(
+        &text::clean_line(&title),
+        usize::from(area.width.saturating_sub(30)).max(8),
+    );
     pane_block(pane_title(title.as_str(), Pane::Thread, columns), focused).render(area, buf);
     let inner = inner(area);
     if inner.width == 0 || inner.height == 0 {
@@ -70,13 +82,22 @@ fn lines(app: &App, messages: &[Message], width: usize) -> Vec<Line<'static>> {
             if app.thread.show_quotes {
                 for q in quoted.iter() {
                     for w in text::wrap(&text::clean(q), width) {
-                        out.push(Line::styled(w.to_string(), Style::new().fg(Color::DarkGray)));
+                        out.push(Line::styled(
+                            w.to_string(),
+                            Style::new().fg(Color::DarkGray),
+                        ));
                     }
                 }
             } else {
                 out.push(Line::styled(
-                    format!("┆ {} quoted line{} (t shows them)", quoted.len(), if quoted.len() == 1 { "" } else { "s" }),
-                    Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
+                    format!(
+                        "┆ {} quoted line{} (t shows them)",
+                        quoted.len(),
+                        if quoted.len() == 1 { "" } else { "s" }
+                    ),
+                    Style::new()
+                        .fg(Color::DarkGray)
+                        .add_modifier(Modifier::ITALIC),
                 ));
             }
             quoted.clear();
@@ -95,7 +116,11 @@ fn lines(app: &App, messages: &[Message], width: usize) -> Vec<Line<'static>> {
         for a in &m.attachments {
             let name = text::truncate(&text::clean_line(&a.name), width.saturating_sub(24));
             out.push(Line::styled(
-                format!("📎 {name} ({}, {})", text::clean_line(&a.mime), size(a.size)),
+                format!(
+                    "📎 {name} ({}, {})",
+                    text::clean_line(&a.mime),
+                    size(a.size)
+                ),
                 Style::new().fg(Color::Cyan),
             ));
         }
@@ -110,37 +135,62 @@ fn header(app: &App, m: &Message) -> Line<'static> {
     let mut spans = match m.kind {
         MessageKind::Inbound => vec![
             Span::styled("▸ ", Style::new().fg(Color::Cyan)),
-            Span::styled(author, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                author,
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
         ],
         MessageKind::Outbound => vec![
             Span::styled("◂ ", Style::new().fg(Color::Green)),
-            Span::styled(author, Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                author,
+                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            ),
         ],
         MessageKind::Note => vec![
             Span::styled("✎ note · ", Style::new().fg(Color::Yellow)),
-            Span::styled(author, Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                author,
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
         ],
     };
     if let Some(ch) = channel {
-        spans.push(Span::styled(format!(" · {ch}"), Style::new().fg(channel_color(ch))));
+        spans.push(Span::styled(
+            format!(" · {ch}"),
+            Style::new().fg(channel_color(ch)),
+        ));
     }
-    spans.push(Span::styled(format!(" · {when}"), Style::new().fg(Color::DarkGray)));
+    spans.push(Span::styled(
+        format!(" · {when}"),
+        Style::new().fg(Color::DarkGray),
+    ));
     if m.automated {
-        spans.push(Span::styled(" · automatic", Style::new().fg(Color::DarkGray)));
+        spans.push(Span::styled(
+            " · automatic",
+            Style::new().fg(Color::DarkGray),
+        ));
     }
     match &m.delivery {
         Some(Delivery::Queued { attempts: 0, .. }) => {
             spans.push(Span::styled(" · queued", Style::new().fg(Color::Yellow)));
         }
-        Some(Delivery::Queued { attempts, last_error }) => spans.push(Span::styled(
+        Some(Delivery::Queued {
+            attempts,
+            last_error,
+        }) => spans.push(Span::styled(
             format!(
                 " · retrying (attempt {attempts} failed: {})",
                 text::clean_line(last_error.as_deref().unwrap_or("unknown"))
             ),
             Style::new().fg(Color::Yellow),
         )),
-        Some(Delivery::Sending { .. }) => spans.push(Span::styled(" · sending…", Style::new().fg(Color::Yellow))),
-        Some(Delivery::Sent { .. }) => spans.push(Span::styled(" · ✓ sent", Style::new().fg(Color::Green))),
+        Some(Delivery::Sending { .. }) => {
+            spans.push(Span::styled(" · sending…", Style::new().fg(Color::Yellow)))
+        }
+        Some(Delivery::Sent { .. }) => {
+            spans.push(Span::styled(" · ✓ sent", Style::new().fg(Color::Green)))
+        }
         Some(Delivery::Failed { reason }) => spans.push(Span::styled(
             format!(" · ✗ failed: {} (R retries)", text::clean_line(reason)),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
