@@ -4,13 +4,19 @@
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Text being typed, as lines, with a cursor.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Editor {
     lines: Vec<String>,
     /// Line index.
     row: usize,
     /// Byte offset in the line, always on a grapheme boundary.
     col: usize,
+}
+
+impl Default for Editor {
+    fn default() -> Self {
+        Editor::new()
+    }
 }
 
 impl Editor {

@@ -22,18 +22,29 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Availability::Offline => ("○ offline", Color::DarkGray),
     };
     let s = &app.stats;
+    // Under 100 columns the figures take their short names, so the oldest wait (the
+    // figure that matters most) still fits.
+    let short = area.width < 100;
+    let counts = if short {
+        format!(
+            " │ {} open · {} pend · {} snz │ ",
+            s.open, s.pending, s.snoozed
+        )
+    } else {
+        format!(
+            " │ open {} · pending {} · snoozed {} │ ",
+            s.open, s.pending, s.snoozed
+        )
+    };
     let mut spans = vec![
         Span::styled(
             format!(" {} ", text::clean_line(&app.my_name)),
             Style::new().add_modifier(Modifier::BOLD),
         ),
         Span::styled(dot, Style::new().fg(color)),
-        Span::raw(format!(
-            " │ open {} · pending {} · snoozed {} │ ",
-            s.open, s.pending, s.snoozed
-        )),
+        Span::raw(counts),
         Span::styled(
-            format!("unanswered {}", s.unanswered),
+            format!("{} unanswered", s.unanswered),
             Style::new().fg(if s.unanswered > 0 {
                 Color::Red
             } else {
@@ -43,7 +54,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     ];
     if let Some(oldest) = s.oldest_waiting {
         spans.push(Span::styled(
-            format!(" · oldest waits {}", ago(app.now, oldest)),
+            format!(" · oldest {}", ago(app.now, oldest)),
             Style::new().fg(Color::Red),
         ));
     }
