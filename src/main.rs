@@ -26,14 +26,9 @@ use comptoir::tui::keymap::Keymap;
 use comptoir::tui::{load_keymap, runner};
 
 /// A terminal inbox for customer conversations: email, website chat and social
-/// direct messages in one keyboard-driven queue.
+/// direct messages in one keyboard-driven queue. Without a command, opens the inbox.
 #[derive(Debug, Parser)]
-#[command(
-    name = "comptoir",
-    version,
-    subcommand_required = true,
-    arg_required_else_help = true
-)]
+#[command(name = "comptoir", version)]
 struct Cli {
     /// The config file [default: $XDG_CONFIG_HOME/comptoir/config.toml]
     #[arg(long, global = true, value_name = "PATH")]

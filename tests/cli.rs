@@ -342,3 +342,61 @@ fn export_failures_are_one_line_and_never_a_panic() {
     assert_one_line_error(&err);
     assert!(err.contains("not a comptoir store"), "{err}");
 }
+
+#[test]
+fn keymap_check_names_file_line_column_and_key() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let good = home.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[mode.queue]\nkeymap = [\n  { on = \"J\", run = \"move.down\" },\n]\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(comptoir(home.path()).args(["keymap", "check"]).arg(&good));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok"));
+
+    let bad = home.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[mode.queue]\nkeymap = [\n  { on = \"<C-xx>\", run = \"move.down\" },\n  { on = \"x\", run = \"frobnicate\" },\n]\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(comptoir(home.path()).args(["keymap", "check"]).arg(&bad));
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "two errors and a summary: {err}");
+    assert!(
+        lines[0].starts_with(&format!("{}:3:", bad.display())),
+        "{err}"
+    );
+    assert!(lines[0].contains("<C-xx>"), "{err}");
+    assert!(
+        lines[1].starts_with(&format!("{}:4:", bad.display())) && lines[1].contains("frobnicate"),
+        "{err}"
+    );
+    assert!(lines[2].starts_with("comptoir: 2 errors"), "{err}");
+}
+
+#[test]
+fn without_a_terminal_the_tui_says_so_in_one_line() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cfg = home.path().join("c.toml");
+    std::fs::write(&cfg, "[agent]\nname = \"Camille\"\n").expect("write");
+    // `setsid` starts it in a new session: no controlling terminal, no /dev/tty.
+    let mut cmd = Command::new("setsid");
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .stdin(Stdio::null())
+        .arg(env!("CARGO_BIN_EXE_comptoir"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(home.path().join("d"));
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 2, "{err}");
+    assert_one_line_error(&err);
+    assert!(err.contains("needs a terminal"), "{err}");
+}

@@ -230,3 +230,101 @@ fn tiny_and_huge_terminals_draw_without_a_panic() {
     }
     tmux.keys(&["q"]);
 }
+
+#[test]
+fn the_editor_suspends_the_tui_and_its_text_comes_back() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // An "editor" that writes the reply and exits, as an agent would in vim.
+    let editor = home.path().join("fake-editor");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Texte écrit dans l’éditeur\\n' > \"$1\"\n",
+    )
+    .expect("write");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .expect("chmod");
+    let program = format!(
+        "env EDITOR={} {} demo",
+        editor.display(),
+        env!("CARGO_BIN_EXE_comptoir")
+    );
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+    tmux.wait("the demo queue", 20, |s| s.contains("Queue"));
+    tmux.keys(&["e"]);
+    let screen = tmux.wait("the draft back from the editor", 10, |s| {
+        s.contains("Texte écrit dans l’éditeur") && s.contains("Reply to")
+    });
+    assert!(screen.contains("Draft back from the editor"), "{screen}");
+    tmux.keys(&["C-s"]);
+    tmux.wait("the reply queued", 5, |s| s.contains("Reply queued"));
+}
+
+#[test]
+fn a_message_written_by_another_process_shows_up() {
+    use comptoir::channels::{Contact, Inbound};
+    use comptoir::model::Channel;
+    use comptoir::store::Store;
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let data = home.path().join("shop");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Camille\"\ntimezone = \"Europe/Paris\"\n",
+    )
+    .expect("config");
+    let inbound = |id: &str, text: &str| Inbound {
+        channel: Channel::Chat,
+        account: "site".into(),
+        thread_key: format!("visitor-{id}"),
+        external_id: id.into(),
+        references: Vec::new(),
+        from: Contact {
+            handle: format!("visitor-{id}"),
+            display_name: Some(format!("Visiteur {id}")),
+            ..Contact::default()
+        },
+        subject: None,
+        text: text.into(),
+        attachments: Vec::new(),
+        sent_at: jiff::Timestamp::now(),
+        automated: false,
+        raw: None,
+    };
+    let mut store = Store::open(&data.join("store.sqlite")).expect("store");
+    comptoir::ingest::ingest(
+        &mut store,
+        &inbound("a", "Première question"),
+        jiff::Timestamp::now(),
+    )
+    .expect("ingest");
+    let program = format!(
+        "{} --config {} --data-dir {}",
+        env!("CARGO_BIN_EXE_comptoir"),
+        config.display(),
+        data.display()
+    );
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+    tmux.wait("the inbox", 20, |s| {
+        s.contains("Visiteur a") && s.contains("Camille")
+    });
+    // The TUI marks its agent available while it is open.
+    tmux.wait("presence", 5, |s| s.contains("● available"));
+    comptoir::ingest::ingest(
+        &mut store,
+        &inbound("b", "Une autre question \u{1b}[31mrouge"),
+        jiff::Timestamp::now(),
+    )
+    .expect("ingest");
+    let screen = tmux.wait("the other process's message", 10, |s| {
+        s.contains("Visiteur b")
+    });
+    assert!(
+        screen.contains("Une autre question ro") && !screen.contains("[31m"),
+        "sanitised preview: {screen}"
+    );
+    tmux.keys(&["q"]);
+}
