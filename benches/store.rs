@@ -3,7 +3,7 @@
 //! thread and customer history loads, search, and opening the store.
 //!
 //! `cargo bench --bench store` builds the store once under
-//! `target/bench-data/store-100k-v1/` (reused while its `complete` marker is there),
+//! `target/bench-data/store-100k-v2/` (reused while its `complete` marker is there),
 //! then prints p50 / p99 / max per operation beside the targets of the issue. It is a
 //! report: it exits 0 even when a target is missed, and says `MISSED` in the table.
 //!
@@ -27,7 +27,7 @@ use fastrand::Rng;
 const DEFAULT_CONVERSATIONS: usize = 100_000;
 const SEED: u64 = 0x0C04_7D01;
 /// Bump when the generator changes, so an old cached store is not reused.
-const DATA_VERSION: &str = "v1";
+const DATA_VERSION: &str = "v2";
 /// Messages ingested into a copy of the big store.
 const FRESH_MESSAGES: usize = 50_000;
 

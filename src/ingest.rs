@@ -61,8 +61,7 @@ pub fn ingest(store: &mut Store, inbound: &Inbound, now: Timestamp) -> Result<Ou
 }
 
 /// Stores a batch of inbound messages in one transaction (much faster than one by one:
-/// one commit, one fsync). Each message is stored in its own savepoint, so one bad
-/// message is dead-lettered without undoing the others.
+/// one commit, one fsync). One bad message is dead-lettered without undoing the others.
 ///
 /// # Errors
 /// As [`ingest`]: nothing of the batch is stored then.
@@ -88,22 +87,31 @@ pub fn ingest_batch(
             ),
         });
     }
-    store.write(|tx| {
-        batch
-            .iter()
-            .zip(files)
-            .map(|(inbound, files)| match files {
-                Err(reason) => dead_letter_in(tx, inbound, &reason, now),
-                Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, &files, now)) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(e) if e.is_about_the_data() => {
-                        dead_letter_in(tx, inbound, &e.to_string(), now)
-                    }
-                    Err(e) => Err(e),
-                },
-            })
-            .collect()
-    })
+    // Most batches are clean: store them in one go. Only when a message breaks a
+    // constraint is the batch redone with a savepoint per message, so that one message
+    // is set aside and the others are kept.
+    let run = |store: &mut Store, careful: bool| {
+        store.write(|tx| {
+            batch
+                .iter()
+                .zip(&files)
+                .map(|(inbound, files)| match files {
+                    Err(reason) => dead_letter_in(tx, inbound, reason, now),
+                    Ok(files) if !careful => store_one(tx, inbound, files, now),
+                    Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, files, now)) {
+                        Err(e) if e.is_about_the_data() => {
+                            dead_letter_in(tx, inbound, &e.to_string(), now)
+                        }
+                        other => other,
+                    },
+                })
+                .collect()
+        })
+    };
+    match run(store, false) {
+        Err(e) if e.is_about_the_data() => run(store, true),
+        other => other,
+    }
 }
 
 /// Sets aside something a channel received but could not even turn into an [`Inbound`]
@@ -243,6 +251,7 @@ fn store_one(
                 customer,
                 peer: inbound.from.handle.trim(),
                 subject: inbound.subject.as_deref(),
+                first_message_at: inbound.sent_at,
                 now,
             })?;
             (id, true, false)

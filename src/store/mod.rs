@@ -208,6 +208,11 @@ impl Store {
         store.check_identity()?;
         store.conn.pragma_update(None, "journal_mode", "wal")?;
         store.conn.pragma_update(None, "synchronous", "normal")?;
+        // Savepoint journals and sorts stay in memory rather than in temporary files.
+        store.conn.pragma_update(None, "temp_store", "memory")?;
+        // 16 MiB of page cache (negative: KiB), enough for the hot indexes of a big store
+        // and still within the TUI's memory budget.
+        store.conn.pragma_update(None, "cache_size", -16_384)?;
         store.conn.pragma_update(None, "foreign_keys", true)?;
         migrations::migrate(&mut store.conn, &store.path)?;
         if let Some(max) = options.max_bytes {
@@ -291,7 +296,16 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: i64 = tx
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
+            .query_row([], |r| r.get(0))?;
         let value = f(&mut Tx { conn: &tx })?;
+        // Every message this transaction added goes into the full-text index in one
+        // statement, so search is in step with the commit and FTS5 builds one segment.
+        tx.prepare_cached(
+            "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages WHERE id > ?1",
+        )?
+        .execute([before])?;
         tx.commit()?;
         Ok(value)
     }
@@ -321,14 +335,15 @@ impl Tx<'_> {
     /// # Errors
     /// Whatever `f` returns (after rolling its changes back), or a store failure.
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("SAVEPOINT item")?;
+        self.conn.prepare_cached("SAVEPOINT item")?.execute([])?;
         match f(self) {
             Ok(v) => {
-                self.conn.execute_batch("RELEASE item")?;
+                self.conn.prepare_cached("RELEASE item")?.execute([])?;
                 Ok(v)
             }
             Err(e) => {
-                self.conn.execute_batch("ROLLBACK TO item; RELEASE item")?;
+                self.conn.prepare_cached("ROLLBACK TO item")?.execute([])?;
+                self.conn.prepare_cached("RELEASE item")?.execute([])?;
                 Err(e)
             }
         }

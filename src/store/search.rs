@@ -11,6 +11,9 @@ use crate::model::{Channel, ConversationId, MessageId, MessageKind};
 const OPEN: char = '\u{FDD0}';
 const CLOSE: char = '\u{FDD1}';
 
+/// The shortest word matched as a prefix.
+const MIN_PREFIX: usize = 3;
+
 /// A piece of message text around the matches, split into plain and matched parts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snippet {
@@ -67,7 +70,8 @@ pub struct SearchHit {
 
 /// Turns what the agent typed into an FTS5 query that can't be a syntax error: every
 /// word is quoted (so `AND`, `-` or `"` are just text), all words must match, and the
-/// last one matches as a prefix while it is being typed.
+/// last one matches as a prefix while it is being typed, from its third character (a
+/// one- or two-letter prefix expands to thousands of terms and takes half a second).
 #[must_use]
 pub fn fts_query(input: &str) -> Option<String> {
     let words: Vec<String> = input
@@ -76,7 +80,8 @@ pub fn fts_query(input: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .collect();
     let last = words.len().checked_sub(1)?;
-    let prefix_last = !input.ends_with(char::is_whitespace);
+    let prefix_last =
+        !input.ends_with(char::is_whitespace) && words[last].chars().count() >= MIN_PREFIX;
     Some(
         words
             .iter()
@@ -148,10 +153,11 @@ mod tests {
         assert_eq!(fts_query("  "), None);
         assert_eq!(fts_query("colis"), Some("\"colis\"*".into()));
         assert_eq!(
-            fts_query("colis AND \"x"),
-            Some("\"colis\" \"AND\" \"x\"*".into())
+            fts_query("colis AND \"xyz"),
+            Some("\"colis\" \"AND\" \"xyz\"*".into())
         );
         assert_eq!(fts_query("order "), Some("\"order\"".into()));
+        assert_eq!(fts_query("co"), Some("\"co\"".into()), "too short for a prefix");
     }
 
     #[test]

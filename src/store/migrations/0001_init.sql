@@ -121,9 +121,9 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
     content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);
-END;
+-- New messages are indexed once per write transaction (Store::write), not by a trigger:
+-- FTS5 flushes its pending terms at every statement savepoint, so a per-row trigger
+-- turned each message into its own index segment and ingest into constant merging.
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
 END;
