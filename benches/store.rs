@@ -60,10 +60,7 @@ fn main() {
     let mut rng = Rng::with_seed(SEED ^ 0xBE7C);
     {
         let mut store = Store::open(&path).expect("open the bench store");
-        let stats = store.stats().expect("read the queue stats");
-        let conversation_count =
-            i64::try_from(stats.open + stats.pending + stats.snoozed + stats.resolved)
-                .expect("a count that fits");
+        let conversation_count = max_id(&path, "conversations");
         let customer_count = max_id(&path, "customers");
 
         bench_queue(&mut store, &mut results);
@@ -634,9 +631,7 @@ fn bench_ingest_copy(dir: &Path, path: &Path, results: &mut Vec<Row>) -> Option<
     );
 
     let mut store = Store::open(&copy).expect("open the copy");
-    let stats = store.stats().expect("stats");
-    let conversations = i64::try_from(stats.open + stats.pending + stats.snoozed + stats.resolved)
-        .expect("a count that fits");
+    let conversations = max_id(&copy, "conversations");
     let mut rng = Rng::with_seed(SEED ^ 0xC0FF);
     let existing: Vec<synth::ExistingThread> = (0..2_000)
         .filter_map(|_| {
