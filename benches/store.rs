@@ -12,11 +12,13 @@
 
 #![allow(clippy::expect_used, reason = "a benchmark fails loudly")]
 
-#[path = "common/synth.rs"]
-mod synth;
+#[path = "common/data.rs"]
+mod data;
+
+use data::synth;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use comptoir::ingest;
@@ -24,40 +26,22 @@ use comptoir::model::{Channel, ConversationId, CustomerId, StatusName};
 use comptoir::store::{QueueFilter, Store};
 use fastrand::Rng;
 
-const DEFAULT_CONVERSATIONS: usize = 100_000;
-const SEED: u64 = 0x0C04_7D01;
-/// Bump when the generator changes, so an old cached store is not reused.
-const DATA_VERSION: &str = "v2";
 /// Messages ingested into a copy of the big store.
 const FRESH_MESSAGES: usize = 50_000;
 
 fn main() {
-    let conversations = match std::env::var("COMPTOIR_BENCH_CONVERSATIONS") {
-        Err(_) => DEFAULT_CONVERSATIONS,
-        Ok(v) => match v.trim().replace('_', "").parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!(
-                    "COMPTOIR_BENCH_CONVERSATIONS={v:?} is not a positive number of conversations"
-                );
-                std::process::exit(2);
-            }
-        },
-    };
-    let dir = bench_data_dir().join(format!(
-        "store-{}-{DATA_VERSION}",
-        size_label(conversations)
-    ));
+    let conversations = data::conversations_from_env();
+    let dir = data::store_dir(conversations);
     let path = dir.join("store.sqlite");
 
     println!("comptoir store benchmark: {conversations} conversations");
     println!("store: {}", path.display());
-    let build = build_or_reuse(&dir, &path, conversations);
+    let build = data::build_or_reuse(&dir, &path, conversations);
     print_build(&build);
     print_contents(&path);
 
     let mut results: Vec<Row> = Vec::new();
-    let mut rng = Rng::with_seed(SEED ^ 0xBE7C);
+    let mut rng = Rng::with_seed(data::SEED ^ 0xBE7C);
     {
         let mut store = Store::open(&path).expect("open the bench store");
         let conversation_count = max_id(&path, "conversations");
@@ -130,50 +114,6 @@ fn main() {
 // ---------------------------------------------------------------------------------------
 // The data
 // ---------------------------------------------------------------------------------------
-
-/// `target/bench-data`, beside the bench binary's profile folder.
-fn bench_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir).join("bench-data");
-    }
-    // target/<profile>/deps/store-<hash>
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("bench-data")
-}
-
-fn size_label(n: usize) -> String {
-    if n.is_multiple_of(1_000) {
-        format!("{}k", n / 1_000)
-    } else {
-        n.to_string()
-    }
-}
-
-fn build_or_reuse(dir: &Path, path: &Path, conversations: usize) -> synth::BuildReport {
-    let marker = dir.join("complete");
-    if let Ok(text) = std::fs::read_to_string(&marker)
-        && let Some(report) = synth::BuildReport::from_marker(&text)
-        && path.exists()
-    {
-        println!(
-            "reusing the store built earlier (delete {} to rebuild)",
-            dir.display()
-        );
-        return report;
-    }
-    if dir.exists() {
-        println!("removing an incomplete store at {}", dir.display());
-        std::fs::remove_dir_all(dir).expect("remove the incomplete bench store");
-    }
-    std::fs::create_dir_all(dir).expect("create the bench data folder");
-    println!("building the store (this takes a while for 100k conversations)...");
-    let report = synth::build_store(path, conversations, SEED);
-    std::fs::write(&marker, report.to_marker()).expect("write the marker file");
-    report
-}
 
 fn print_build(b: &synth::BuildReport) {
     println!();
@@ -482,7 +422,7 @@ fn bench_queue(store: &mut Store, results: &mut Vec<Row>) {
 
 fn bench_search(store: &mut Store, path: &Path, results: &mut Vec<Row>) {
     let vocab = synth::Vocab::new();
-    let mut rng = Rng::with_seed(SEED ^ 0x5EA2C);
+    let mut rng = Rng::with_seed(data::SEED ^ 0x5EA2C);
     let rare: Vec<String> = (0..8)
         .map(|_| format!("{} ", vocab.tail[rng.usize(..vocab.tail.len())]))
         .chain(["xylophonique ".to_owned()])
@@ -632,7 +572,7 @@ fn bench_ingest_copy(dir: &Path, path: &Path, results: &mut Vec<Row>) -> Option<
 
     let mut store = Store::open(&copy).expect("open the copy");
     let conversations = max_id(&copy, "conversations");
-    let mut rng = Rng::with_seed(SEED ^ 0xC0FF);
+    let mut rng = Rng::with_seed(data::SEED ^ 0xC0FF);
     let existing: Vec<synth::ExistingThread> = (0..2_000)
         .filter_map(|_| {
             let c = store
@@ -649,7 +589,7 @@ fn bench_ingest_copy(dir: &Path, path: &Path, results: &mut Vec<Row>) -> Option<
         })
         .collect();
     let end = synth::end_of_history();
-    let mut generator = synth::Synth::new(SEED ^ 0xF2E5, end, 10_000_000);
+    let mut generator = synth::Synth::new(data::SEED ^ 0xF2E5, end, 10_000_000);
     let messages = generator.fresh_inbound(FRESH_MESSAGES, &existing, end);
     let mut times = Vec::new();
     let mut stored = 0usize;

@@ -242,7 +242,7 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
             let stopped = stopped.clone();
             async move { outbox.run(stopped).await }
         });
-        let traffic = tokio::spawn(demo::live_traffic(shared, stopped, Duration::from_secs(45)));
+        let traffic = tokio::spawn(demo::live_traffic(shared, stopped, Duration::from_secs(20)));
         let tz = cfg
             .as_ref()
             .map_or_else(jiff::tz::TimeZone::system, |c| c.agent.time_zone());

@@ -342,7 +342,8 @@ impl Store {
             let mut stats = QueueStats::default();
             // Resolved conversations are most of a store and the status line doesn't
             // show them: counting per status reads only the index ranges it needs.
-            let mut count = conn.prepare_cached("SELECT count(*) FROM conversations WHERE status = ?1")?;
+            let mut count =
+                conn.prepare_cached("SELECT count(*) FROM conversations WHERE status = ?1")?;
             for (status, slot) in [
                 ("open", &mut stats.open),
                 ("pending", &mut stats.pending),

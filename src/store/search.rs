@@ -157,7 +157,11 @@ mod tests {
             Some("\"colis\" \"AND\" \"xyz\"*".into())
         );
         assert_eq!(fts_query("order "), Some("\"order\"".into()));
-        assert_eq!(fts_query("co"), Some("\"co\"".into()), "too short for a prefix");
+        assert_eq!(
+            fts_query("co"),
+            Some("\"co\"".into()),
+            "too short for a prefix"
+        );
     }
 
     #[test]
