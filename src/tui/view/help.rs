@@ -101,7 +101,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         let pad = key_width.saturating_sub(text::width(keys));
         let line = Line::from(vec![
             Span::styled(
-                format!("{:<8}", mode_name(*mode)),
+                format!("{:<8}", mode.name()),
                 Style::new().fg(Color::DarkGray),
             ),
             Span::styled(
@@ -113,20 +113,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         ]);
         let y = body.y + u16::try_from(i).unwrap_or(0);
         line.render(Rect::new(body.x, y, body.width, 1), buf);
-    }
-}
-
-/// The name of a keymap mode, as the keymap files write it.
-#[must_use]
-pub fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Global => "global",
-        Mode::Queue => "queue",
-        Mode::Thread => "thread",
-        Mode::History => "history",
-        Mode::Compose => "compose",
-        Mode::Picker => "picker",
-        Mode::Cmdline => "cmdline",
     }
 }
 
