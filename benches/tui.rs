@@ -220,7 +220,8 @@ impl Tmux {
         let out = Command::new("tmux")
             .arg("-S")
             .arg(&self.socket)
-            .args(["-f", "/dev/null"])
+            // -u: UTF-8 whatever the locale, so wide and accented text is captured as is.
+            .args(["-u", "-f", "/dev/null"])
             .args(args)
             .output()
             .expect("tmux (apt-get install tmux)");
