@@ -3,7 +3,7 @@
 //! thread and customer history loads, search, and opening the store.
 //!
 //! `cargo bench --bench store` builds the store once under
-//! `target/bench-data/store-100k-v2/` (reused while its `complete` marker is there),
+//! `target/bench-data/store-100k-v3/` (reused while its `complete` marker is there),
 //! then prints p50 / p99 / max per operation beside the targets of the issue. It is a
 //! report: it exits 0 even when a target is missed, and says `MISSED` in the table.
 //!

@@ -219,7 +219,8 @@ fn store_one(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
-    let customer = match tx.customer_for_handles(&handles)? {
+    let (known, unknown) = tx.customer_for_handles(&handles)?;
+    let customer = match known {
         Some(c) => {
             if let Some(name) = name {
                 tx.fill_display_name(c, name)?;
@@ -228,7 +229,9 @@ fn store_one(
         }
         None => tx.create_customer(name, now)?,
     };
-    tx.link_handles(customer, &handles, now)?;
+    if !unknown.is_empty() {
+        tx.link_handles(customer, &unknown, now)?;
+    }
 
     let found = match tx.conversation_by_thread(channel, account, &inbound.thread_key)? {
         Some(found) => Some(found),

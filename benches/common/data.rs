@@ -10,7 +10,7 @@ pub const DEFAULT_CONVERSATIONS: usize = 100_000;
 /// The generator's seed: the same store every time.
 pub const SEED: u64 = 0x0C04_7D01;
 /// Bump when the generator or the schema changes, so an old cached store is not reused.
-pub const DATA_VERSION: &str = "v2";
+pub const DATA_VERSION: &str = "v3";
 
 /// `COMPTOIR_BENCH_CONVERSATIONS`, else the full size; exits 2 on a bad value.
 pub fn conversations_from_env() -> usize {

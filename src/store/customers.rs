@@ -18,25 +18,31 @@ pub struct CustomerHistory {
 }
 
 impl Tx<'_> {
-    /// The customer one of these handles already belongs to; the oldest one if the
-    /// handles point at several (they are never merged behind the agent's back).
+    /// The customer these handles already belong to (the oldest one if they point at
+    /// several: customers are never merged behind the agent's back), and the handles
+    /// nobody has yet, which the caller links.
     ///
     /// # Errors
     /// A store failure.
-    pub fn customer_for_handles(&mut self, handles: &[Handle]) -> Result<Option<CustomerId>> {
+    pub fn customer_for_handles<'h>(
+        &mut self,
+        handles: &'h [Handle],
+    ) -> Result<(Option<CustomerId>, Vec<&'h Handle>)> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT customer_id FROM handles WHERE kind = ?1 AND value = ?2")?;
         let mut found: Option<i64> = None;
+        let mut unknown = Vec::new();
         for h in handles {
-            if let Some(id) = stmt
+            match stmt
                 .query_row(params![h.kind.as_str(), h.value], |r| r.get::<_, i64>(0))
                 .optional()?
             {
-                found = Some(found.map_or(id, |f| f.min(id)));
+                Some(id) => found = Some(found.map_or(id, |f| f.min(id))),
+                None => unknown.push(h),
             }
         }
-        Ok(found.map(CustomerId))
+        Ok((found.map(CustomerId), unknown))
     }
 
     /// Creates a customer.
@@ -61,7 +67,7 @@ impl Tx<'_> {
     pub fn link_handles(
         &mut self,
         customer: CustomerId,
-        handles: &[Handle],
+        handles: &[&Handle],
         now: Timestamp,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
