@@ -205,21 +205,27 @@ fn checkpoint(path: &Path) {
         .expect("checkpoint");
 }
 
+/// A private tmux server; each start gets a socket of its own, so a new session never
+/// races the previous server's shutdown.
 struct Tmux {
-    socket: PathBuf,
+    dir: PathBuf,
+    socket: std::cell::RefCell<PathBuf>,
+    starts: std::cell::Cell<u32>,
 }
 
 impl Tmux {
     fn new(dir: &Path) -> Tmux {
         Tmux {
-            socket: dir.join("tmux.sock"),
+            dir: dir.to_path_buf(),
+            socket: std::cell::RefCell::new(dir.join("tmux-0.sock")),
+            starts: std::cell::Cell::new(0),
         }
     }
 
     fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
-            .arg(&self.socket)
+            .arg(&*self.socket.borrow())
             // -u: UTF-8 whatever the locale, so wide and accented text is captured as is.
             .args(["-u", "-f", "/dev/null"])
             .args(args)
@@ -229,6 +235,9 @@ impl Tmux {
     }
 
     fn start(&self, program: &str) -> Instant {
+        let n = self.starts.get() + 1;
+        self.starts.set(n);
+        *self.socket.borrow_mut() = self.dir.join(format!("tmux-{n}.sock"));
         let t = Instant::now();
         self.run(&[
             "new-session",
@@ -310,6 +319,8 @@ fn real_binary(tmux: &Tmux, config: &Path, data: &Path) -> (Row, Row, f64, f64, 
         .expect("still drawing");
     std::thread::sleep(Duration::from_millis(500));
     let rss_after = tmux.rss_mb();
+    // Back to the top, where a long-waiting newcomer appears.
+    tmux.run(&["send-keys", "-t", "b", "g", "g"]);
 
     // Another process writes; how long until the TUI shows it.
     let mut store = Store::open(&data.join("store.sqlite")).expect("open the copy");
@@ -335,8 +346,9 @@ fn real_binary(tmux: &Tmux, config: &Path, data: &Path) -> (Row, Row, f64, f64, 
             automated: false,
             raw: None,
         };
-        let t = Instant::now();
         comptoir::ingest::ingest(&mut store, &inbound, Timestamp::now()).expect("ingest");
+        // From the commit: what the other process sees.
+        let t = Instant::now();
         let seen = tmux
             .wait(Duration::from_secs(10), |s| s.contains(&name))
             .expect("the other process's message on screen");
@@ -357,7 +369,7 @@ fn real_binary(tmux: &Tmux, config: &Path, data: &Path) -> (Row, Row, f64, f64, 
         rss_first,
         rss_after,
         Row {
-            name: "another process's message on screen",
+            name: "another process's commit to on screen",
             samples: visible,
             target: Some(Duration::from_millis(250)),
         },

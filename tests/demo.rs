@@ -7,10 +7,13 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::drive_until;
 use comptoir::channels::{Channel as _, Outbound};
 use comptoir::demo::{
     self, COLLEAGUE, DEMO_AGENT, DemoChannel, DemoSeed, FAILING_CUSTOMER, demo_channels,
@@ -269,34 +272,6 @@ async fn a_demo_channel_confirms_after_its_delay() {
         .await
         .expect("sent");
     assert_ne!(first, other);
-}
-
-async fn delivery(store: &SharedStore, id: MessageId) -> Delivery {
-    store
-        .call(move |s| s.message(id))
-        .await
-        .expect("read")
-        .and_then(|m| m.delivery)
-        .expect("a reply has a delivery state")
-}
-
-/// Runs outbox passes until `done` holds for the reply, with a deadline.
-async fn drive_until(
-    outbox: &Outbox,
-    store: &SharedStore,
-    id: MessageId,
-    done: impl Fn(&Delivery) -> bool,
-) -> Delivery {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        outbox.deliver_due().await.expect("pass");
-        let d = delivery(store, id).await;
-        if done(&d) {
-            return d;
-        }
-        assert!(Instant::now() < deadline, "stuck at {d:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test]

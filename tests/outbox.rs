@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Mode, TestChannel, chat};
+use common::{Mode, TestChannel, chat, delivery, drive_until};
 use comptoir::ingest;
 use comptoir::model::{Delivery, MessageId};
 use comptoir::outbox::{Outbox, RetryPolicy};
@@ -55,34 +55,6 @@ fn fast_policy() -> RetryPolicy {
         cap: Duration::from_millis(100),
         max_attempts: 4,
         send_timeout: Duration::from_millis(200),
-    }
-}
-
-async fn delivery(store: &SharedStore, id: MessageId) -> Delivery {
-    store
-        .call(move |s| s.message(id))
-        .await
-        .expect("read")
-        .and_then(|m| m.delivery)
-        .expect("an outbound reply has a delivery state")
-}
-
-/// Runs passes until `done` holds for the reply, with a deadline.
-async fn drive_until(
-    outbox: &Outbox,
-    store: &SharedStore,
-    id: MessageId,
-    done: impl Fn(&Delivery) -> bool,
-) -> Delivery {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        outbox.deliver_due().await.expect("pass");
-        let d = delivery(store, id).await;
-        if done(&d) {
-            return d;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "stuck at {d:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

@@ -24,9 +24,9 @@ use crate::tui::app::{App, Effect, Write};
 use crate::tui::key::Key;
 use crate::tui::view;
 
-/// How often the store is asked whether another process changed it. Well under the
+/// How often the store is asked whether another process changed it: a fifth of the
 /// 250 ms in which a change must show, and one tiny pragma each time.
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(50);
 
 /// Why the TUI stopped early.
 #[derive(Debug, thiserror::Error)]

@@ -242,3 +242,35 @@ impl Channel for TestChannel {
         })
     }
 }
+
+/// A reply's delivery state.
+pub async fn delivery(
+    store: &comptoir::store::SharedStore,
+    id: comptoir::model::MessageId,
+) -> comptoir::model::Delivery {
+    store
+        .call(move |s| s.message(id))
+        .await
+        .expect("read")
+        .and_then(|m| m.delivery)
+        .expect("an outbound reply has a delivery state")
+}
+
+/// Runs outbox passes until `done` holds for the reply, with a deadline.
+pub async fn drive_until(
+    outbox: &comptoir::outbox::Outbox,
+    store: &comptoir::store::SharedStore,
+    id: comptoir::model::MessageId,
+    done: impl Fn(&comptoir::model::Delivery) -> bool,
+) -> comptoir::model::Delivery {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        outbox.deliver_due().await.expect("pass");
+        let d = delivery(store, id).await;
+        if done(&d) {
+            return d;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "stuck at {d:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
