@@ -17,6 +17,13 @@ use crate::tui::editor::Editor;
 use crate::tui::key::Key;
 use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 
+mod input;
+mod state;
+
+pub use state::{
+    Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
+};
+
 /// What the runner must do for the app. Data, not calls: `update` stays pure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -70,99 +77,6 @@ pub enum Write {
     },
     /// Set my availability.
     Availability(Availability),
-}
-
-/// The queue pane.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QueueState {
-    /// The filter the page was loaded with.
-    pub filter: QueueFilter,
-    /// Only mine.
-    pub mine: bool,
-    /// The loaded rows.
-    pub items: Vec<Conversation>,
-    /// The selected row.
-    pub selected: usize,
-}
-
-/// The thread pane.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ThreadState {
-    /// The conversation shown.
-    pub conversation: Option<Conversation>,
-    /// Its messages.
-    pub messages: Vec<Message>,
-    /// Lines scrolled from the bottom (0 = newest visible).
-    pub scroll_from_bottom: usize,
-    /// Quoted email text shown in full.
-    pub show_quotes: bool,
-}
-
-/// The history pane.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HistoryState {
-    /// The customer's history.
-    pub data: Option<CustomerHistory>,
-    /// The selected conversation in it.
-    pub selected: usize,
-}
-
-/// What the composer writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ComposeKind {
-    /// A reply to the customer.
-    Reply,
-    /// An internal note.
-    Note,
-}
-
-/// The composer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Compose {
-    /// Reply or note.
-    pub kind: ComposeKind,
-    /// For which conversation.
-    pub conversation: ConversationId,
-    /// The text.
-    pub editor: Editor,
-}
-
-/// A question that must be answered before something that can't be taken back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Confirm {
-    /// Throw the draft away.
-    DiscardDraft,
-    /// Quit with a draft open.
-    QuitWithDraft,
-}
-
-impl Confirm {
-    /// The question, as the command line shows it.
-    #[must_use]
-    pub fn question(self) -> &'static str {
-        match self {
-            Confirm::DiscardDraft => "Discard this draft? (y/n)",
-            Confirm::QuitWithDraft => "Quit and lose the draft? (y/n)",
-        }
-    }
-}
-
-/// The help overlay.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Help {
-    /// The filter typed so far.
-    pub query: Editor,
-    /// First line shown.
-    pub scroll: usize,
-}
-
-/// A one-line message on the command line row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Flash {
-    /// The text.
-    pub text: String,
-    /// Shown as an error.
-    pub error: bool,
 }
 
 /// The whole TUI state.
@@ -750,152 +664,6 @@ impl App {
             | Action::DeleteToLineEnd => Vec::new(),
         }
     }
-
-    /// Editing keys and send/cancel while the composer is open. `None` passes the
-    /// action on (movement in the thread, status changes) so the agent can scroll up to
-    /// re-read the customer while writing.
-    fn update_compose(&mut self, action: &Action) -> Option<Vec<Effect>> {
-        let compose = self.compose.as_mut()?;
-        let e = &mut compose.editor;
-        match action {
-            Action::Insert(ch) => e.insert(*ch),
-            Action::Paste(text) => e.insert_str(text),
-            Action::Newline => e.newline(),
-            Action::CursorLeft => e.left(),
-            Action::CursorRight => e.right(),
-            Action::WordLeft => e.word_left(),
-            Action::WordRight => e.word_right(),
-            Action::LineStart => e.home(),
-            Action::LineEnd => e.end(),
-            Action::DeleteBack => e.delete_back(),
-            Action::DeleteForward => e.delete_forward(),
-            Action::DeleteWordBack => e.delete_word_back(),
-            Action::DeleteToLineEnd => e.delete_to_end(),
-            Action::Up => e.up(),
-            Action::Down => e.down(),
-            Action::ReplyInEditor => return Some(vec![Effect::OpenEditor(e.text())]),
-            Action::Cancel => {
-                if e.is_blank() {
-                    self.compose = None;
-                } else {
-                    self.confirm = Some(Confirm::DiscardDraft);
-                    self.flash(Confirm::DiscardDraft.question(), false);
-                }
-            }
-            Action::Quit => {
-                if e.is_blank() {
-                    self.quit = true;
-                } else {
-                    self.confirm = Some(Confirm::QuitWithDraft);
-                    self.flash(Confirm::QuitWithDraft.question(), false);
-                }
-            }
-            Action::Send => {
-                if e.is_blank() {
-                    self.flash("Nothing to send", true);
-                    return Some(Vec::new());
-                }
-                let text = e.text().trim_end().to_owned();
-                let conversation = compose.conversation;
-                let kind = compose.kind;
-                self.compose = None;
-                return Some(match kind {
-                    ComposeKind::Reply => {
-                        self.flash("Reply queued", false);
-                        vec![Effect::Write(Write::Reply { conversation, text })]
-                    }
-                    ComposeKind::Note => {
-                        self.flash("Note added", false);
-                        vec![Effect::Write(Write::Note { conversation, text })]
-                    }
-                });
-            }
-            _ => return None,
-        }
-        Some(Vec::new())
-    }
-
-    fn update_cmdline(&mut self, action: Action) -> Vec<Effect> {
-        let Some(line) = self.cmdline.as_mut() else {
-            return Vec::new();
-        };
-        match action {
-            Action::Insert(ch) => line.insert(ch),
-            Action::Paste(text) => line.insert_str(&text.replace('\n', " ")),
-            Action::CursorLeft => line.left(),
-            Action::CursorRight => line.right(),
-            Action::WordLeft => line.word_left(),
-            Action::WordRight => line.word_right(),
-            Action::LineStart => line.home(),
-            Action::LineEnd => line.end(),
-            Action::DeleteBack => {
-                if line.text().is_empty() {
-                    self.cmdline = None;
-                } else {
-                    line.delete_back();
-                }
-            }
-            Action::DeleteForward => line.delete_forward(),
-            Action::DeleteWordBack => line.delete_word_back(),
-            Action::DeleteToLineEnd => line.delete_to_end(),
-            Action::Up | Action::Down => {
-                let current = line.text();
-                let pos = self.cmd_history.iter().rposition(|c| *c == current);
-                let next = match (action == Action::Up, pos) {
-                    (true, Some(i)) => i.checked_sub(1).and_then(|i| self.cmd_history.get(i)),
-                    (true, None) => self.cmd_history.last(),
-                    (false, Some(i)) => self.cmd_history.get(i + 1),
-                    (false, None) => None,
-                };
-                if let Some(next) = next.cloned() {
-                    *line = Editor::with_text(&next);
-                }
-            }
-            Action::Cancel => self.cmdline = None,
-            Action::Confirm | Action::Newline | Action::Send => {
-                let text = line.text();
-                self.cmdline = None;
-                if text.trim().is_empty() {
-                    return Vec::new();
-                }
-                self.cmd_history.retain(|c| *c != text);
-                self.cmd_history.push(text.clone());
-                return match text.parse::<Action>() {
-                    Ok(Action::CommandLine) => Vec::new(),
-                    Ok(action) => self.update(action),
-                    Err(e) => {
-                        self.flash(&e.to_string(), true);
-                        Vec::new()
-                    }
-                };
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn update_help(&mut self, action: Action) -> Vec<Effect> {
-        let Some(help) = self.help.as_mut() else {
-            return Vec::new();
-        };
-        match action {
-            Action::Cancel | Action::Help | Action::Quit | Action::Confirm => self.help = None,
-            Action::Insert(ch) => {
-                help.query.insert(ch);
-                help.scroll = 0;
-            }
-            Action::Paste(text) => help.query.insert_str(&text.replace('\n', " ")),
-            Action::DeleteBack => help.query.delete_back(),
-            Action::DeleteWordBack => help.query.delete_word_back(),
-            Action::Down => help.scroll = help.scroll.saturating_add(1),
-            Action::Up => help.scroll = help.scroll.saturating_sub(1),
-            Action::PageDown => help.scroll = help.scroll.saturating_add(10),
-            Action::PageUp => help.scroll = help.scroll.saturating_sub(10),
-            _ => {}
-        }
-        Vec::new()
-    }
-
     fn page(&self) -> isize {
         isize::try_from(self.size.1.saturating_sub(6).max(1)).unwrap_or(10)
     }
