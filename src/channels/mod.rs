@@ -2,6 +2,8 @@
 //! for `ingest`, and turns [`Outbound`] values from the `outbox` back into the outside
 //! world through the [`Channel`] trait. A channel knows nothing of the TUI or of SQL.
 
+pub mod email;
+
 use std::time::Duration;
 
 use futures::future::BoxFuture;
