@@ -8,7 +8,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::{APPLICATION_ID, Result, StoreError};
 
 /// Each entry brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_email_sync.sql"),
+];
 
 /// The schema version this binary writes.
 #[allow(

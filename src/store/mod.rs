@@ -10,6 +10,7 @@ mod blobs;
 mod conversations;
 mod customers;
 mod dead_letters;
+mod email_sync;
 mod export;
 mod messages;
 mod migrations;

@@ -2,7 +2,11 @@
 //! messages, and replies leave over SMTP.
 //!
 //! [`mime`] is the pure half: raw RFC 5322 bytes in, one normalised message out, with no
-//! I/O, so it can be tested on a corpus and fuzzed. The IMAP sync (IDLE, flags) and SMTP
-//! sending come in their own modules later, on top of it.
+//! I/O, so it can be tested on a corpus and fuzzed. [`imap`] syncs folders into the store
+//! (one pass: new mail since the last stored UID, bounded first sync, UIDVALIDITY
+//! changes) over the one TLS stack of [`tls`]. IDLE, the reconnecting loop and SMTP
+//! sending are still to come.
 
+pub mod imap;
 pub mod mime;
+pub mod tls;
