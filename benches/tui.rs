@@ -282,6 +282,13 @@ impl Tmux {
     }
 }
 
+impl Drop for Tmux {
+    /// A failed measurement must not leave comptoir running in a detached server.
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 fn real_binary(tmux: &Tmux, config: &Path, data: &Path) -> (Row, Row, f64, f64, Row) {
     let bin = env!("CARGO_BIN_EXE_comptoir");
     let program = format!(
