@@ -15,5 +15,6 @@ pub mod logging;
 pub mod model;
 pub mod outbox;
 pub mod secret;
+pub mod serve;
 pub mod store;
 pub mod tui;

@@ -19,6 +19,7 @@ use comptoir::demo;
 use comptoir::model::CustomerId;
 use comptoir::outbox::{Outbox, RetryPolicy};
 use comptoir::secret::SecretSource;
+use comptoir::serve::ServeLock;
 use comptoir::store::SharedStore;
 use comptoir::store::{ExportFilter, Store};
 use comptoir::tui::app::App;
@@ -63,6 +64,9 @@ enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Run the channels headless (for a team host or a systemd unit); logs to the state dir;
+    /// stops on SIGTERM or SIGINT.
+    Serve,
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -138,6 +142,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Demo) => demo(&paths),
         Some(Command::Keymap(KeymapCommand::Check { file })) => keymap_check(&file),
         Some(Command::Config(ConfigCommand::Check)) => config_check(&paths),
+        Some(Command::Serve) => serve(&paths),
         Some(Command::Export {
             customer,
             since,
@@ -201,6 +206,36 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
     runtime()?
         .block_on(runner::run(store, app, None, Some(user_keymap_path(paths))))
         .map_err(tui_failure)
+}
+
+/// `comptoir serve`: the channels without a TUI, holding the store's lock, until SIGTERM
+/// or SIGINT. Prints nothing on a normal run; everything goes to the log file.
+fn serve(paths: &Paths) -> Result<(), Failure> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let cfg = config::load(&paths.config_file).map_err(|e| Failure::usage(e.to_string()))?;
+    let _lock = ServeLock::acquire(paths).map_err(|e| Failure::runtime(e.to_string()))?;
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let cannot_listen =
+            |e: io::Error| Failure::runtime(format!("cannot listen for signals: {e}"));
+        let mut term = signal(SignalKind::terminate()).map_err(cannot_listen)?;
+        let mut int = signal(SignalKind::interrupt()).map_err(cannot_listen)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let serving = comptoir::serve::run(&cfg, paths, stopped);
+        tokio::pin!(serving);
+        tokio::select! {
+            result = &mut serving => return result.map_err(|e| Failure::runtime(e.to_string())),
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = int.recv() => tracing::info!("SIGINT: stopping"),
+        }
+        let _ = stop.send(true);
+        serving.await.map_err(|e| Failure::runtime(e.to_string()))
+    });
+    if let Err(f) = &result {
+        tracing::error!("serve failed: {}", f.message);
+    }
+    result
 }
 
 /// `comptoir demo`: a seeded throw-away inbox whose replies go through the real outbox

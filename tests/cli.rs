@@ -62,6 +62,9 @@ fn every_subcommand_has_help() {
         vec!["config", "check", "--help"],
         vec!["export", "--help"],
         vec!["completions", "--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["keymap", "check", "--help"],
     ] {
         let (code, out, _) = run(comptoir(home.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");

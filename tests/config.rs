@@ -606,3 +606,25 @@ fn paths_resolve_defaults_end_in_comptoir() {
         assert!(paths.data_dir.ends_with("comptoir"));
     }
 }
+
+#[test]
+fn poll_seconds_defaults_to_a_minute_and_has_a_floor() {
+    let config = parse(MINIMAL_EMAIL).expect("valid");
+    assert_eq!(config.email[0].poll_seconds, config::DEFAULT_POLL_SECONDS);
+    assert_eq!(config::DEFAULT_POLL_SECONDS, 60);
+
+    let config = parse(&format!("{MINIMAL_EMAIL}poll_seconds = 5\n")).expect("valid");
+    assert_eq!(config.email[0].poll_seconds, 5);
+
+    let err = parse_err(&format!("{MINIMAL_EMAIL}poll_seconds = 4\n"));
+    assert!(matches!(err, ConfigError::Invalid { .. }));
+    let (line, column, message) = where_what(&err);
+    assert_eq!((line, column), (8, 16));
+    assert!(message.starts_with("email[0].poll_seconds:"), "{message}");
+    assert!(message.contains("at least 5"), "{message}");
+
+    let err = parse_err(&format!("{MINIMAL_EMAIL}poll_seconds = -1\n"));
+    let (line, _, message) = where_what(&err);
+    assert_eq!(line, 8);
+    assert!(message.contains("poll_seconds"), "{message}");
+}

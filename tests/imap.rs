@@ -44,6 +44,7 @@ fn account(server: &Dovecot, tls: TlsMode, host: &str) -> EmailAccount {
         sent_folder: None,
         first_sync_days: None,
         mark_seen: None,
+        poll_seconds: comptoir::config::DEFAULT_POLL_SECONDS,
     }
 }
 

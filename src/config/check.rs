@@ -203,6 +203,19 @@ impl Checker<'_> {
             Some(folder) => Some(self.non_empty(&format!("{table}.sent_folder"), folder)?),
             None => None,
         };
+        let poll_seconds = match raw.poll_seconds {
+            Some(poll) if *poll.get_ref() < MIN_POLL_SECONDS => {
+                return Err(self.invalid(
+                    poll.span(),
+                    format!(
+                        "{table}.poll_seconds: {} is too often (at least {MIN_POLL_SECONDS})",
+                        poll.get_ref()
+                    ),
+                ));
+            }
+            Some(poll) => poll.into_inner(),
+            None => DEFAULT_POLL_SECONDS,
+        };
         Ok(EmailAccount {
             name,
             address,
@@ -215,6 +228,7 @@ impl Checker<'_> {
             sent_folder,
             first_sync_days: raw.first_sync_days,
             mark_seen: raw.mark_seen,
+            poll_seconds,
         })
     }
 

@@ -27,6 +27,11 @@ pub const META_API_BASE: &str = "https://graph.facebook.com/v23.0";
 /// Default X API endpoint.
 pub const X_API_BASE: &str = "https://api.x.com";
 
+/// How often an email account is synced when `poll_seconds` is unset.
+pub const DEFAULT_POLL_SECONDS: u32 = 60;
+/// The smallest `poll_seconds` accepted, so a typo cannot hammer the server.
+pub const MIN_POLL_SECONDS: u32 = 5;
+
 /// A parsed and validated config file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
@@ -111,6 +116,9 @@ pub struct EmailAccount {
     pub first_sync_days: Option<u32>,
     /// Whether to set `\Seen` on imported messages; unset lets the channel decide.
     pub mark_seen: Option<bool>,
+    /// Seconds between two syncs under `comptoir serve` (until IMAP IDLE exists); at least
+    /// [`MIN_POLL_SECONDS`], default [`DEFAULT_POLL_SECONDS`].
+    pub poll_seconds: u32,
 }
 
 /// Host, port and TLS mode of an IMAP or SMTP server.

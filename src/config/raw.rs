@@ -55,6 +55,7 @@ pub(super) struct RawEmail {
     pub(super) sent_folder: Option<Spanned<String>>,
     pub(super) first_sync_days: Option<u32>,
     pub(super) mark_seen: Option<bool>,
+    pub(super) poll_seconds: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,237 @@
+//! `comptoir serve`: the channels, headless, for a team host or a systemd unit.
+//!
+//! What runs today: one task per `[[email]]` account that syncs its IMAP folders into the
+//! store every `poll_seconds` (IMAP IDLE is not implemented yet), backing off with full
+//! jitter after a failure. Nothing is sent: SMTP is not implemented, so there is no outbox
+//! here yet and replies stay queued in the store. The other channels (relay, social) are
+//! not run either.
+//!
+//! While it runs, `serve` holds the store's lock ([`ServeLock`] on
+//! [`Paths::lock_file`]), so a second `serve` (or an inbox that would run the channels
+//! itself) on the same data dir is refused instead of syncing the same mailboxes twice.
+
+use std::fs::{File, TryLockError};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::channels::email::imap::{SyncOptions, SyncReport, sync_once};
+use crate::config::{Config, EmailAccount, Paths};
+use crate::outbox::RetryPolicy;
+use crate::secret::SecretString;
+use crate::store::{SharedStore, Store, StoreError};
+
+/// Why `serve` could not start. Every message is one line and never contains a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    DataDir {
+        /// The data directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The lock file could not be opened or locked for a reason other than another holder.
+    #[error("cannot lock {}: {source}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another process holds the lock.
+    #[error(
+        "another `comptoir serve` (or an inbox running channels) holds {} (lock file {})",
+        data_dir.display(),
+        lock_file.display()
+    )]
+    Held {
+        /// The data directory both processes want.
+        data_dir: PathBuf,
+        /// The lock file.
+        lock_file: PathBuf,
+    },
+    /// The store could not be opened.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// The exclusive lock on a data directory that the process running the channels holds.
+/// It is released when the value is dropped (or the process ends, however it ends).
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: File,
+}
+
+impl ServeLock {
+    /// Creates the data directory if needed and takes the lock on [`Paths::lock_file`]
+    /// without waiting.
+    ///
+    /// # Errors
+    /// [`ServeError::Held`] when another process has it; [`ServeError::DataDir`] or
+    /// [`ServeError::Lock`] when the file system refuses.
+    pub fn acquire(paths: &Paths) -> Result<ServeLock, ServeError> {
+        std::fs::create_dir_all(&paths.data_dir).map_err(|source| ServeError::DataDir {
+            path: paths.data_dir.clone(),
+            source,
+        })?;
+        let lock_file = paths.lock_file();
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_file)
+            .map_err(|source| ServeError::Lock {
+                path: lock_file.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(ServeLock { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(ServeError::Held {
+                data_dir: paths.data_dir.clone(),
+                lock_file,
+            }),
+            Err(TryLockError::Error(source)) => Err(ServeError::Lock {
+                path: lock_file,
+                source,
+            }),
+        }
+    }
+}
+
+/// The reconnect backoff after failed syncs: full jitter, from 2 s up to 5 minutes.
+fn reconnect_policy() -> RetryPolicy {
+    RetryPolicy {
+        base: Duration::from_secs(2),
+        cap: Duration::from_secs(5 * 60),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Runs the channels until `shutdown` turns true (or its sender is dropped).
+///
+/// Opens the store, reads each email account's password once (an account whose secret
+/// cannot be read is logged and skipped) and syncs every account in its own task. On
+/// shutdown each task stops between syncs: a sync already under way finishes, bounded by
+/// its own timeouts. Returns when every task has ended. With no account to run it simply
+/// waits for the shutdown.
+///
+/// # Errors
+/// Only when the store cannot be opened; sync failures are logged and retried.
+pub async fn run(
+    cfg: &Config,
+    paths: &Paths,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    let store_file = paths.store_file();
+    let open_path = store_file.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&open_path))
+        .await
+        .map_err(|e| StoreError::Invalid(format!("store task failed: {e}")))??;
+    let store = SharedStore::new(store);
+    tracing::info!(store = %store_file.display(), "serve started");
+
+    let mut tasks = Vec::new();
+    for account in &cfg.email {
+        let what = format!("email {:?} password", account.name);
+        let source = account.password.clone();
+        let resolved = tokio::task::spawn_blocking(move || source.resolve(&what)).await;
+        let password = match resolved {
+            Ok(Ok(password)) => password,
+            Ok(Err(e)) => {
+                tracing::error!(account = %account.name, "account skipped: {e}");
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(account = %account.name, "account skipped: {e}");
+                continue;
+            }
+        };
+        tasks.push(tokio::spawn(email_loop(
+            account.clone(),
+            password,
+            store.clone(),
+            shutdown.clone(),
+        )));
+    }
+    if tasks.is_empty() {
+        tracing::warn!("no channel to run; waiting for the stop signal");
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    }
+    for task in tasks {
+        if let Err(e) = task.await {
+            tracing::error!("a channel task ended abnormally: {e}");
+        }
+    }
+    tracing::info!("serve stopped");
+    Ok(())
+}
+
+/// One email account: sync, wait `poll_seconds` (or a backoff after a failure), again,
+/// until the shutdown.
+async fn email_loop(
+    account: EmailAccount,
+    password: SecretString,
+    store: SharedStore,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let policy = reconnect_policy();
+    let options = SyncOptions::default();
+    let mut rng = fastrand::Rng::new();
+    let mut failures: u32 = 0;
+    let poll = Duration::from_secs(u64::from(account.poll_seconds));
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let wait = match sync_once(&account, password.expose(), &store, &options).await {
+            Ok(report) => {
+                failures = 0;
+                log_report(&account.name, &report);
+                poll
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let delay = policy.delay(failures, &mut rng);
+                tracing::warn!(
+                    account = %account.name,
+                    failures,
+                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "email sync failed: {e}"
+                );
+                delay
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            // A dropped sender means nobody can ask us to stop any more: stop now.
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+    tracing::info!(account = %account.name, "email sync stopped");
+}
+
+fn log_report(account: &str, report: &SyncReport) {
+    let (mut fetched, mut stored, mut duplicates, mut dead_letters) = (0, 0, 0, 0);
+    for folder in &report.folders {
+        fetched += folder.fetched;
+        stored += folder.stored;
+        duplicates += folder.duplicates;
+        dead_letters += folder.dead_letters;
+        if folder.uidvalidity_changed {
+            tracing::warn!(account, folder = %folder.folder, "UIDVALIDITY changed; folder read afresh");
+        }
+    }
+    tracing::info!(
+        account,
+        folders = report.folders.len(),
+        fetched,
+        stored,
+        duplicates,
+        dead_letters,
+        "email sync done"
+    );
+}
