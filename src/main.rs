@@ -202,10 +202,40 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
     );
     app.mouse = cfg.mouse_enabled();
     tracing::info!(store = %store_file.display(), "inbox opened");
-    // Replies stay queued in the outbox until a channel that can send them is running.
-    runtime()?
-        .block_on(runner::run(store, app, None, Some(user_keymap_path(paths))))
-        .map_err(tui_failure)
+    // The channels run here unless a `comptoir serve` already runs them for this store.
+    let lock = match comptoir::serve::ServeLock::acquire(paths) {
+        Ok(lock) => {
+            app.notice("Channels run in this inbox (no `comptoir serve` holds the store)");
+            Some(lock)
+        }
+        Err(comptoir::serve::ServeError::Held { .. }) => {
+            app.notice("Channels are run by `comptoir serve`");
+            None
+        }
+        Err(e) => return Err(Failure::runtime(e.to_string())),
+    };
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let channels = lock.as_ref().map(|_| {
+            let (cfg, paths) = (cfg.clone(), paths.clone());
+            tokio::spawn(async move { comptoir::serve::run(&cfg, &paths, stopped).await })
+        });
+        // Replies stay queued in the outbox until a channel that can send them exists.
+        let result = runner::run(store, app, None, Some(user_keymap_path(paths)))
+            .await
+            .map_err(tui_failure);
+        let _ = stop.send(true);
+        if let Some(task) = channels {
+            // A sync under way is safe to abandon (nothing is acknowledged before it is
+            // stored), so quitting never waits on a slow mail server for long.
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+        result
+    });
+    rt.shutdown_background();
+    drop(lock);
+    result
 }
 
 /// `comptoir serve`: the channels without a TUI, holding the store's lock, until SIGTERM

@@ -329,3 +329,87 @@ fn a_message_written_by_another_process_shows_up() {
     );
     tmux.keys(&["q"]);
 }
+
+#[path = "common/dovecot.rs"]
+mod dovecot;
+
+fn mail(n: u32, name: &str) -> Vec<u8> {
+    format!(
+        "From: {name} <customer{n}@example.com>\r\nTo: contact@boutique.example\r\n\
+         Subject: Commande {n}\r\nDate: Mon, 23 Nov 2026 09:{n:02}:00 +0000\r\n\
+         Message-ID: <inbox-{n}@shop.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nOù en est la commande {n} ?\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_inbox_runs_the_email_channel_when_no_serve_does() {
+    let server = dovecot::Dovecot::start();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(server.append("INBOX", &mail(1, "Léa Courriel"), None));
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[agent]\nname = \"Camille\"\n\n[[email]]\nname = \"boutique\"\naddress = \"contact@boutique.example\"\n\
+             username = \"{user}\"\npassword_command = \"printf {password}\"\n\
+             imap = {{ host = \"127.0.0.1\", port = {port}, tls = \"implicit\" }}\n\
+             smtp = {{ host = \"127.0.0.1\", port = 1, tls = \"none\" }}\nca_file = \"{cert}\"\npoll_seconds = 5\n",
+            user = dovecot::USER,
+            password = dovecot::PASSWORD,
+            port = server.tls_port,
+            cert = server.cert().display(),
+        ),
+    )
+    .expect("config");
+    let data = home.path().join("shop");
+    let program = format!(
+        "{} --config {} --data-dir {}",
+        env!("CARGO_BIN_EXE_comptoir"),
+        config.display(),
+        data.display()
+    );
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+    tmux.wait("the channels notice", 20, |s| {
+        s.contains("Channels run in this inbox")
+    });
+    tmux.wait("the first email synced", 30, |s| s.contains("Commande 1"));
+
+    // While the inbox runs the channels, a `serve` on the same store is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("serve")
+        .output()
+        .expect("run serve");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds"));
+
+    // New mail arrives at the next poll.
+    rt.block_on(server.append("INBOX", &mail(2, "Noé Courriel"), None));
+    tmux.wait("the second email synced", 30, |s| s.contains("Commande 2"));
+
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.pane_dead().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the inbox did not quit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(tmux.pane_dead(), Some(0));
+}

@@ -314,6 +314,11 @@ impl App {
         }
     }
 
+    /// Something the agent should know, shown on the command line row.
+    pub fn notice(&mut self, text: &str) {
+        self.flash(text, false);
+    }
+
     /// A store write or load failed.
     pub fn failed(&mut self, error: &str) {
         self.flash(error, true);
