@@ -18,7 +18,6 @@ use comptoir::config::{self, Paths};
 use comptoir::demo;
 use comptoir::model::CustomerId;
 use comptoir::outbox::{Outbox, RetryPolicy};
-use comptoir::secret::SecretSource;
 use comptoir::serve::ServeLock;
 use comptoir::store::SharedStore;
 use comptoir::store::{ExportFilter, Store};
@@ -391,7 +390,7 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
         ));
     }
     let mut failed = 0;
-    for (what, source) in secrets(&cfg) {
+    for (what, source) in cfg.secrets() {
         match source.resolve(&what) {
             Ok(_) => out.push_str(&format!("secret       {what}: ok ({source})\n")),
             Err(e) => {
@@ -407,51 +406,6 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
         )));
     }
     Ok(())
-}
-
-/// Every secret the config names, labelled `kind.name.key`, for `config check` to try.
-fn secrets<'a>(cfg: &'a config::Config) -> Vec<(String, &'a SecretSource)> {
-    let mut out: Vec<(String, &'a SecretSource)> = Vec::new();
-    let mut add = |kind: &str, name: &str, key: &str, source: Option<&'a SecretSource>| {
-        if let Some(source) = source {
-            out.push((format!("{kind}.{name}.{key}"), source));
-        }
-    };
-    for a in &cfg.email {
-        add("email", &a.name, "password", Some(&a.password));
-    }
-    for a in &cfg.chat {
-        add("chat", &a.name, "secret", Some(&a.secret));
-    }
-    for a in &cfg.telegram {
-        add("telegram", &a.name, "token", Some(&a.token));
-        add(
-            "telegram",
-            &a.name,
-            "webhook_secret",
-            a.webhook_secret.as_ref(),
-        );
-    }
-    for (kind, list) in [("messenger", &cfg.messenger), ("instagram", &cfg.instagram)] {
-        for a in list {
-            add(kind, &a.name, "page_token", Some(&a.page_token));
-            add(kind, &a.name, "app_secret", Some(&a.app_secret));
-            add(kind, &a.name, "verify_token", Some(&a.verify_token));
-        }
-    }
-    for a in &cfg.whatsapp {
-        add("whatsapp", &a.name, "token", Some(&a.token));
-        add("whatsapp", &a.name, "app_secret", Some(&a.app_secret));
-        add("whatsapp", &a.name, "verify_token", Some(&a.verify_token));
-    }
-    for a in &cfg.mastodon {
-        add("mastodon", &a.name, "token", Some(&a.token));
-    }
-    for a in &cfg.x {
-        add("x", &a.name, "token", Some(&a.token));
-        add("x", &a.name, "consumer_secret", Some(&a.consumer_secret));
-    }
-    out
 }
 
 fn print_or_fail(text: &str) -> Result<(), Failure> {

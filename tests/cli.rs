@@ -13,22 +13,9 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{at, chat, email};
+use common::{at, chat, comptoir_in as comptoir, email};
 use comptoir::ingest;
 use comptoir::store::Store;
-
-/// The binary with a home of its own, so no test reads the developer's real config.
-fn comptoir(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_comptoir"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .stdin(Stdio::null());
-    cmd
-}
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {

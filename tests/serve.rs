@@ -6,6 +6,7 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
 #[path = "common/dovecot.rs"]
 mod dovecot;
 
@@ -54,14 +55,8 @@ poll_seconds = 5
     /// `comptoir --config C --data-dir D serve` with a home of its own.
     fn serve(&self) -> Command {
         let home = self.home.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_comptoir"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .arg("--config")
+        let mut cmd = common::comptoir_in(home);
+        cmd.arg("--config")
             .arg(home.join("config.toml"))
             .arg("--data-dir")
             .arg(self.data_dir())

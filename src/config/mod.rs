@@ -267,6 +267,55 @@ impl Config {
         self.mouse.unwrap_or(true)
     }
 
+    /// Every secret the config names, labelled `kind.name.key` (for `config check`, which
+    /// tries each one and prints whether it can be read, never its value).
+    pub fn secrets<'a>(&'a self) -> Vec<(String, &'a SecretSource)> {
+        let mut out: Vec<(String, &'a SecretSource)> = Vec::new();
+        let mut add = |kind: &str, name: &str, key: &str, source: Option<&'a SecretSource>| {
+            if let Some(source) = source {
+                out.push((format!("{kind}.{name}.{key}"), source));
+            }
+        };
+        for a in &self.email {
+            add("email", &a.name, "password", Some(&a.password));
+        }
+        for a in &self.chat {
+            add("chat", &a.name, "secret", Some(&a.secret));
+        }
+        for a in &self.telegram {
+            add("telegram", &a.name, "token", Some(&a.token));
+            add(
+                "telegram",
+                &a.name,
+                "webhook_secret",
+                a.webhook_secret.as_ref(),
+            );
+        }
+        for (kind, list) in [
+            ("messenger", &self.messenger),
+            ("instagram", &self.instagram),
+        ] {
+            for a in list {
+                add(kind, &a.name, "page_token", Some(&a.page_token));
+                add(kind, &a.name, "app_secret", Some(&a.app_secret));
+                add(kind, &a.name, "verify_token", Some(&a.verify_token));
+            }
+        }
+        for a in &self.whatsapp {
+            add("whatsapp", &a.name, "token", Some(&a.token));
+            add("whatsapp", &a.name, "app_secret", Some(&a.app_secret));
+            add("whatsapp", &a.name, "verify_token", Some(&a.verify_token));
+        }
+        for a in &self.mastodon {
+            add("mastodon", &a.name, "token", Some(&a.token));
+        }
+        for a in &self.x {
+            add("x", &a.name, "token", Some(&a.token));
+            add("x", &a.name, "consumer_secret", Some(&a.consumer_secret));
+        }
+        out
+    }
+
     /// Every account, in config-file table order, for display.
     pub fn accounts(&self) -> Vec<AccountSummary> {
         let mut out = Vec::new();

@@ -274,3 +274,17 @@ pub async fn drive_until(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// The `comptoir` binary with a home of its own (HOME and the XDG dirs under `home`), so
+/// no test reads or writes the developer's real config, store or logs.
+pub fn comptoir_in(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .stdin(std::process::Stdio::null());
+    cmd
+}
