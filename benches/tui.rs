@@ -340,6 +340,7 @@ fn real_binary(tmux: &Tmux, config: &Path, data: &Path) -> (Row, Row, f64, f64, 
             thread_key: format!("bench-visitor-{i}"),
             external_id: format!("bench-{i}-{}", Timestamp::now().as_millisecond()),
             references: Vec::new(),
+            reply_to: None,
             from: Contact {
                 handle: format!("bench-visitor-{i}"),
                 display_name: Some(name.clone()),

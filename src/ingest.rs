@@ -272,6 +272,7 @@ fn store_one(
         body: &inbound.text,
         sent_at: inbound.sent_at,
         automated: inbound.automated,
+        reply_to: inbound.reply_to.as_deref(),
         now,
     })?;
     for file in files {

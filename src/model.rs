@@ -502,3 +502,74 @@ mod tests {
         assert_eq!(HandleKind::parse("email"), Some(HandleKind::Email));
     }
 }
+
+/// What a channel account is doing right now, as the process running it reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HealthState {
+    /// Opening the connection and logging in.
+    Connecting,
+    /// Reading what is new; `done`/`total` tell how far.
+    Syncing,
+    /// Up to date and waiting for the server to push (IMAP IDLE, a webhook).
+    Idle,
+    /// Up to date; the server cannot push, so it is asked again at intervals.
+    Polling,
+    /// The last attempt failed; the next one is at `until`.
+    Backoff,
+    /// The server refused the credentials: nothing will work until the config changes.
+    AuthFailed,
+    /// Not running (the process stopped it).
+    Stopped,
+}
+
+impl HealthState {
+    /// The name stored and shown.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Connecting => "connecting",
+            HealthState::Syncing => "syncing",
+            HealthState::Idle => "idle",
+            HealthState::Polling => "polling",
+            HealthState::Backoff => "backoff",
+            HealthState::AuthFailed => "auth_failed",
+            HealthState::Stopped => "stopped",
+        }
+    }
+
+    /// The state named `name`, as [`HealthState::as_str`] writes it.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<HealthState> {
+        Some(match name {
+            "connecting" => HealthState::Connecting,
+            "syncing" => HealthState::Syncing,
+            "idle" => HealthState::Idle,
+            "polling" => HealthState::Polling,
+            "backoff" => HealthState::Backoff,
+            "auth_failed" => HealthState::AuthFailed,
+            "stopped" => HealthState::Stopped,
+            _ => return None,
+        })
+    }
+}
+
+/// One channel account's health: what the status line shows for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelHealth {
+    /// The channel.
+    pub channel: Channel,
+    /// The configured account name.
+    pub account: String,
+    /// What it is doing.
+    pub state: HealthState,
+    /// While syncing: messages read so far.
+    pub done: Option<u64>,
+    /// While syncing: messages to read in all (when known).
+    pub total: Option<u64>,
+    /// While backing off: when the next attempt is.
+    pub until: Option<Timestamp>,
+    /// The last error, one line, without secrets.
+    pub last_error: Option<String>,
+    /// When this was recorded.
+    pub updated_at: Timestamp,
+}

@@ -283,6 +283,7 @@ fn a_message_written_by_another_process_shows_up() {
         thread_key: format!("visitor-{id}"),
         external_id: id.into(),
         references: Vec::new(),
+        reply_to: None,
         from: Contact {
             handle: format!("visitor-{id}"),
             display_name: Some(format!("Visiteur {id}")),

@@ -1145,6 +1145,7 @@ impl Synth {
             thread_key: plan.thread_key.clone(),
             external_id,
             references,
+            reply_to: None,
             from: Contact {
                 handle: plan.handle.clone(),
                 display_name: plan.display_name.clone(),

@@ -51,6 +51,9 @@ pub struct Inbound {
     pub references: Vec<String>,
     /// The sender.
     pub from: Contact,
+    /// Where the sender asked replies to go, when not to their handle (email
+    /// `Reply-To`).
+    pub reply_to: Option<String>,
     /// Email subject, when the channel has one.
     pub subject: Option<String>,
     /// Plain text body.

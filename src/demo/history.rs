@@ -513,6 +513,7 @@ impl History {
             thread_key,
             external_id,
             references,
+            reply_to: None,
             from: contact(conv.person, person, conv.channel),
             subject,
             text,

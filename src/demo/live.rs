@@ -93,6 +93,7 @@ impl Live {
             thread_key,
             external_id,
             references: Vec::new(),
+            reply_to: None,
             from: contact,
             subject: None,
             text,

@@ -24,6 +24,7 @@ pub(crate) struct NewMessage<'a> {
     pub body: &'a str,
     pub sent_at: Timestamp,
     pub automated: bool,
+    pub reply_to: Option<&'a str>,
     pub now: Timestamp,
 }
 
@@ -100,8 +101,8 @@ impl Tx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO messages (conversation_id, kind, channel, account, external_id,
-                    author, agent_id, body, sent_at, created_at, automated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    author, agent_id, body, sent_at, created_at, automated, reply_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 m.conversation.0,
@@ -114,7 +115,8 @@ impl Tx<'_> {
                 m.body,
                 ms(m.sent_at),
                 ms(m.now),
-                m.automated
+                m.automated,
+                m.reply_to
             ])?;
         Ok(MessageId(self.conn.last_insert_rowid()))
     }
@@ -217,6 +219,7 @@ impl Store {
                 body: text,
                 sent_at: now,
                 automated: false,
+                reply_to: None,
                 now,
             })
         })

@@ -11,6 +11,7 @@ use super::{APPLICATION_ID, Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_email_sync.sql"),
+    include_str!("migrations/0003_email_reply.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -12,6 +12,7 @@ mod customers;
 mod dead_letters;
 mod email_sync;
 mod export;
+mod health;
 mod messages;
 mod migrations;
 mod outbox;

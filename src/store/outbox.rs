@@ -41,6 +41,7 @@ impl Store {
                 body: text,
                 sent_at: now,
                 automated: false,
+                reply_to: None,
                 now,
             })?;
             tx.conn

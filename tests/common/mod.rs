@@ -23,6 +23,7 @@ pub fn chat(id: &str, visitor: &str, text: &str) -> Inbound {
         thread_key: visitor.into(),
         external_id: id.into(),
         references: Vec::new(),
+        reply_to: None,
         from: Contact {
             handle: visitor.into(),
             display_name: None,
@@ -46,6 +47,7 @@ pub fn email(id: &str, from: &str, thread: &str, text: &str) -> Inbound {
         thread_key: thread.into(),
         external_id: id.into(),
         references: Vec::new(),
+        reply_to: None,
         from: Contact {
             handle: from.into(),
             display_name: None,

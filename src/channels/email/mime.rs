@@ -201,6 +201,7 @@ fn parse_inner(
         external_id: message_id.clone(),
         references: all_references,
         from,
+        reply_to: reply_to.clone(),
         subject: subject.clone(),
         text,
         attachments,
