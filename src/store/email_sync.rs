@@ -60,6 +60,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// An agent's "fetch older": asks the process running `account` (every account when
+    /// `None`) to read `days` more days back in each of its folders than it has read.
+    /// Requests add up until the channel has served them. Returns how many folders were
+    /// asked; a folder never synced has nothing older to fetch yet.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn request_older_email(&mut self, account: Option<&str>, days: u32) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx
+                .conn
+                .prepare_cached(
+                    "UPDATE email_sync SET older_days_requested = older_days_requested + ?2
+                     WHERE ?1 IS NULL OR account = ?1",
+                )?
+                .execute(params![account, days])?)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +101,18 @@ mod tests {
         );
         assert_eq!(store.email_sync_state("b", "INBOX").unwrap(), Some((9, 1)));
         assert_eq!(store.email_sync_state("a", "Sent").unwrap(), None);
+    }
+
+    #[test]
+    fn older_requests_reach_only_synced_folders_of_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        assert_eq!(store.request_older_email(None, 30).unwrap(), 0);
+        store.set_email_sync_state("a", "INBOX", 7, 42).unwrap();
+        store.set_email_sync_state("a", "Support", 7, 42).unwrap();
+        store.set_email_sync_state("b", "INBOX", 9, 1).unwrap();
+        assert_eq!(store.request_older_email(Some("a"), 30).unwrap(), 2);
+        assert_eq!(store.request_older_email(None, 30).unwrap(), 3);
+        assert_eq!(store.request_older_email(Some("zzz"), 30).unwrap(), 0);
     }
 }
