@@ -11,10 +11,15 @@
 use jiff::Timestamp;
 
 use crate::channels::Inbound;
+use crate::channels::email::mime::normalize_subject;
 use crate::model::{
     Attachment, ConversationId, Handle, HandleKind, MessageId, MessageKind, StatusName,
 };
 use crate::store::{NewConversation, NewMessage, Store, StoreError, Tx};
+
+/// How far back a reply that lost its threading headers is matched to a conversation
+/// with the same sender and subject.
+pub const SUBJECT_THREAD_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
 
 /// The largest message text stored as a message; larger ones become dead letters.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -233,10 +238,26 @@ fn store_one(
         tx.link_handles(customer, &unknown, now)?;
     }
 
-    let found = match tx.conversation_by_thread(channel, account, &inbound.thread_key)? {
-        Some(found) => Some(found),
-        None => tx.conversation_by_references(channel, account, &inbound.references)?,
-    };
+    let peer = inbound.from.handle.trim();
+    let subject_key = inbound
+        .subject
+        .as_deref()
+        .map(normalize_subject)
+        .filter(|k| !k.is_empty());
+    let mut found = tx.conversation_by_thread(channel, account, &inbound.thread_key)?;
+    if found.is_none() {
+        found = tx.conversation_by_references(channel, account, &inbound.references)?;
+    }
+    if found.is_none()
+        && let Some(key) = subject_key.as_deref()
+        && is_reply(inbound)
+    {
+        let since = inbound
+            .sent_at
+            .checked_sub(SUBJECT_THREAD_WINDOW)
+            .unwrap_or(Timestamp::MIN);
+        found = tx.conversation_by_subject(channel, account, peer, key, since)?;
+    }
     let (conversation, opened, reopened) = match found {
         Some((id, status)) => {
             let reopen =
@@ -252,8 +273,9 @@ fn store_one(
                 account,
                 thread_key: &inbound.thread_key,
                 customer,
-                peer: inbound.from.handle.trim(),
+                peer,
                 subject: inbound.subject.as_deref(),
+                subject_key: subject_key.as_deref(),
                 first_message_at: inbound.sent_at,
                 now,
             })?;
@@ -289,6 +311,23 @@ fn store_one(
         message,
         opened,
         reopened,
+    })
+}
+
+/// A message that says it answers something: it names other messages, or its subject
+/// carries a reply or forward prefix. Only those are threaded by subject, so a customer's
+/// fresh "Order question" next month does not land in last month's conversation.
+fn is_reply(inbound: &Inbound) -> bool {
+    if !inbound.references.is_empty() {
+        return true;
+    }
+    inbound.subject.as_deref().is_some_and(|subject| {
+        let plain = subject
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        normalize_subject(subject) != plain
     })
 }
 

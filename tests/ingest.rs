@@ -190,6 +190,58 @@ fn an_email_answering_a_stored_message_joins_its_conversation() {
     assert_eq!(conv, conv2);
 }
 
+/// An email from `from` with `subject`, sent `days` days after the first, with no
+/// threading headers of its own.
+fn headerless(id: &str, from: &str, subject: &str, days: i64) -> comptoir::channels::Inbound {
+    let mut mail = email(id, from, id, "texte");
+    mail.subject = Some(subject.into());
+    mail.sent_at = at(days * 86_400);
+    mail
+}
+
+#[test]
+fn a_reply_that_lost_its_headers_joins_by_subject_and_sender_within_30_days() {
+    let (_dir, mut store) = open();
+    let first = headerless("<a@x>", "bob@example.com", "[Boutique] Commande 1234", 0);
+    let (conv, _) = new_ids(ingest::ingest(&mut store, &first, at(0)).expect("ingest"));
+
+    // A reply prefix in any of the usual forms, 29 days later: same conversation.
+    let reply = headerless("<b@x>", "bob@example.com", "RE: Re[2]: Commande  1234", 29);
+    let (joined, _) = new_ids(ingest::ingest(&mut store, &reply, at(0)).expect("ingest"));
+    assert_eq!(joined, conv);
+
+    // The window counts from the conversation's last message, not its first.
+    let later = headerless("<c@x>", "bob@example.com", "AW: commande 1234", 58);
+    let (joined, _) = new_ids(ingest::ingest(&mut store, &later, at(0)).expect("ingest"));
+    assert_eq!(joined, conv);
+
+    // Unknown References also fall back to the subject.
+    let mut referenced = headerless("<d@x>", "bob@example.com", "Commande 1234", 60);
+    referenced.references = vec!["<never-seen@elsewhere>".into()];
+    let (joined, _) = new_ids(ingest::ingest(&mut store, &referenced, at(0)).expect("ingest"));
+    assert_eq!(joined, conv);
+}
+
+#[test]
+fn subject_threading_needs_the_same_sender_a_reply_marker_and_the_window() {
+    let (_dir, mut store) = open();
+    let first = headerless("<a@x>", "bob@example.com", "Commande 1234", 0);
+    let (conv, _) = new_ids(ingest::ingest(&mut store, &first, at(0)).expect("ingest"));
+
+    let stranger = headerless("<b@x>", "eve@example.com", "Re: Commande 1234", 1);
+    let fresh_question = headerless("<c@x>", "bob@example.com", "Commande 1234", 2);
+    let too_late = headerless("<d@x>", "bob@example.com", "Re: Commande 1234", 40);
+    let other_subject = headerless("<e@x>", "bob@example.com", "Re: Facture", 3);
+    for mail in [stranger, fresh_question, too_late, other_subject] {
+        let (other, _) = new_ids(ingest::ingest(&mut store, &mail, at(0)).expect("ingest"));
+        assert_ne!(other, conv, "{:?} must open its own conversation", mail.subject);
+    }
+    // A chat has no subject: never threaded this way.
+    let visitor = chat("m1", "bob@example.com", "Re: Commande 1234");
+    let (other, _) = new_ids(ingest::ingest(&mut store, &visitor, at(0)).expect("ingest"));
+    assert_ne!(other, conv);
+}
+
 #[test]
 fn what_cannot_be_a_message_is_dead_lettered_and_the_rest_flows_on() {
     let (_dir, mut store) = open();

@@ -63,6 +63,8 @@ pub(crate) struct NewConversation<'a> {
     pub customer: CustomerId,
     pub peer: &'a str,
     pub subject: Option<&'a str>,
+    /// The subject reduced for threading (see `Tx::conversation_by_subject`).
+    pub subject_key: Option<&'a str>,
     /// When its first message was written: the queue orders by it, not by when we
     /// happened to receive it (a first sync brings in old mail).
     pub first_message_at: Timestamp,
@@ -163,13 +165,43 @@ impl Tx<'_> {
         Ok(None)
     }
 
+    /// The most recent conversation with `peer` on this account whose subject reduces to
+    /// `subject_key` and which had a message at or after `since`: the thread of a reply
+    /// whose mail client dropped `In-Reply-To` and `References`.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn conversation_by_subject(
+        &mut self,
+        channel: Channel,
+        account: &str,
+        peer: &str,
+        subject_key: &str,
+        since: Timestamp,
+    ) -> Result<Option<(ConversationId, StatusName)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, status FROM conversations
+                 WHERE channel = ?1 AND account = ?2 AND peer = ?3 AND subject_key = ?4
+                   AND last_message_at >= ?5
+                 ORDER BY last_message_at DESC LIMIT 1",
+            )?
+            .query_row(
+                params![channel.as_str(), account, peer, subject_key, ms(since)],
+                id_and_status,
+            )
+            .optional()?)
+    }
+
     /// Opens a conversation.
     pub(crate) fn open_conversation(&mut self, c: &NewConversation<'_>) -> Result<ConversationId> {
         self.conn
             .prepare_cached(
                 "INSERT INTO conversations
-                   (channel, account, thread_key, customer_id, peer, subject, created_at, last_message_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                   (channel, account, thread_key, customer_id, peer, subject, created_at,
+                    last_message_at, subject_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 c.channel.as_str(),
@@ -179,7 +211,8 @@ impl Tx<'_> {
                 c.peer,
                 c.subject,
                 ms(c.now),
-                ms(c.first_message_at)
+                ms(c.first_message_at),
+                c.subject_key
             ])?;
         Ok(ConversationId(self.conn.last_insert_rowid()))
     }
