@@ -234,7 +234,11 @@ fn subject_threading_needs_the_same_sender_a_reply_marker_and_the_window() {
     let other_subject = headerless("<e@x>", "bob@example.com", "Re: Facture", 3);
     for mail in [stranger, fresh_question, too_late, other_subject] {
         let (other, _) = new_ids(ingest::ingest(&mut store, &mail, at(0)).expect("ingest"));
-        assert_ne!(other, conv, "{:?} must open its own conversation", mail.subject);
+        assert_ne!(
+            other, conv,
+            "{:?} must open its own conversation",
+            mail.subject
+        );
     }
     // A chat has no subject: never threaded this way.
     let visitor = chat("m1", "bob@example.com", "Re: Commande 1234");
