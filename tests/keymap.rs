@@ -261,7 +261,7 @@ keymap = []
             "user.toml:3:25: <Foo>: unknown command \"frob\"",
             "user.toml:4:10: empty key sequence",
             "user.toml:6:10: j: bound twice in mode queue (first at line 5)",
-            "user.toml:8:7: unknown mode \"nope\" (modes: global, queue, thread, history, compose, picker, cmdline)",
+            "user.toml:8:7: unknown mode \"nope\" (modes: global, queue, thread, history, compose, picker, cmdline, deadletters)",
         ]
     );
 }
@@ -323,6 +323,21 @@ const DELIBERATELY_UNBOUND: &[(&str, &str, &str)] = &[
         "emacs",
         "keymap",
         "switching maps takes an argument: a `:keymap vim` command",
+    ),
+    (
+        "default",
+        "fetch-older",
+        "it takes a number of days, and is rare: a `:fetch-older 90` command",
+    ),
+    (
+        "vim",
+        "fetch-older",
+        "it takes a number of days, and is rare: a `:fetch-older 90` command",
+    ),
+    (
+        "emacs",
+        "fetch-older",
+        "it takes a number of days, and is rare: a `:fetch-older 90` command",
     ),
 ];
 

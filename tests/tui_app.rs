@@ -324,3 +324,620 @@ fn focus_cycles_and_escape_returns_to_the_queue() {
     press(&mut app, "<Esc>");
     assert_eq!(app.focus, comptoir::tui::action::Pane::Queue);
 }
+
+// ---------------------------------------------------------------------------------------
+// Email in the TUI: dead letters, attachments, older mail and each account's health,
+// against a real store, with the effects carried out by the runner's own `apply`.
+
+mod with_store {
+    use super::*;
+
+    use comptoir::channels::{Contact, Inbound, InboundAttachment};
+    use comptoir::ingest;
+    use comptoir::model::{ChannelHealth, HealthState};
+    use comptoir::store::Store;
+    use comptoir::tui::runner;
+    use comptoir::tui::view;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    struct Desk {
+        dir: tempfile::TempDir,
+        store: Store,
+        app: App,
+    }
+
+    fn desk(keymap: &str) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let km = load_keymap(Some(keymap), None).unwrap();
+        let mut app = App::new(
+            AgentId(1),
+            "Camille",
+            Arc::new(km),
+            TimeZone::get("Europe/Paris").unwrap(),
+            now(),
+        );
+        app.resize(160, 48);
+        let saves = dir.path().join("saves");
+        std::fs::create_dir(&saves).unwrap();
+        app.save_dir = saves;
+        let mut d = Desk { dir, store, app };
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        d
+    }
+
+    impl Desk {
+        /// Feeds keys one by one, carrying out each key's effects as the runner does.
+        fn press(&mut self, keys: &str) -> Vec<Effect> {
+            let mut all = Vec::new();
+            for key in parse_keys(keys).expect("keys parse") {
+                for effect in self.app.key(key) {
+                    runner::apply(&mut self.store, &mut self.app, &effect, None).unwrap();
+                    all.push(effect);
+                }
+            }
+            all
+        }
+
+        fn flash(&self) -> (String, bool) {
+            let f = self.app.flash.clone().expect("a message is shown");
+            (f.text, f.error)
+        }
+
+        fn saves(&self) -> std::path::PathBuf {
+            self.app.save_dir.clone()
+        }
+
+        fn dead(&self, channel: Channel, external: Option<&str>, raw: &[u8], reason: &str) -> i64 {
+            let mut store = Store::open(&self.dir.path().join("store.sqlite")).unwrap();
+            ingest::dead_letter(
+                &mut store,
+                channel,
+                "boutique",
+                external,
+                raw,
+                reason,
+                now(),
+            )
+            .unwrap()
+        }
+
+        fn dead_count(&mut self) -> usize {
+            self.store.dead_letters().unwrap().len()
+        }
+    }
+
+    fn screen(app: &App) -> String {
+        let (w, h) = app.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| view::draw(app, f)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn assert_safe(s: &str) {
+        assert!(!s.contains('\u{1b}'), "an escape reached the screen:\n{s}");
+        assert!(
+            !s.contains('\u{9b}'),
+            "an 8-bit CSI reached the screen:\n{s}"
+        );
+        assert!(
+            !s.chars()
+                .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+            "a bidi control reached the screen:\n{s}"
+        );
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "a control character reached the screen:\n{s}"
+        );
+    }
+
+    const GOOD_MAIL: &[u8] = b"From: Alice Martin <alice@example.com>\r\n\
+To: contact@boutique.example\r\n\
+Subject: Ma commande 1042\r\n\
+Message-ID: <retry-1@example.com>\r\n\
+Date: Mon, 21 Sep 2026 09:00:00 +0000\r\n\
+\r\n\
+Bonjour, ma commande n'est pas arrivee.\r\n";
+
+    #[test]
+    fn the_dead_letter_view_opens_from_each_keymap_moves_and_closes() {
+        for (map, open, down, back) in [
+            ("default", "D", "j", "<Esc>"),
+            ("vim", "gD", "j", "q"),
+            ("emacs", "<C-x>d", "n", "q"),
+        ] {
+            let mut d = desk(map);
+            let first = d.dead(
+                Channel::Email,
+                Some("<a@x>"),
+                b"Subject: first\r\n\r\nbody",
+                "one",
+            );
+            let second = d.dead(
+                Channel::Email,
+                Some("<b@x>"),
+                b"Subject: second\r\nX-A: 1\r\n\r\nbody",
+                "two",
+            );
+            d.press(open);
+            let view = d.app.dead_letters.as_ref().expect("open");
+            assert_eq!(view.items.len(), 2, "{map}");
+            assert_eq!(
+                d.app.selected_dead_letter().map(|l| l.id),
+                Some(second),
+                "newest first"
+            );
+            assert_eq!(
+                view.headers,
+                Some((second, vec!["Subject: second".into(), "X-A: 1".into()])),
+                "{map}: the raw header block, not the body"
+            );
+            assert_eq!(d.press(down), vec![Effect::Reload], "{map}");
+            assert_eq!(d.app.selected_dead_letter().map(|l| l.id), Some(first));
+            assert_eq!(
+                d.app.dead_letters.as_ref().unwrap().headers,
+                Some((first, vec!["Subject: first".into()]))
+            );
+            assert!(d.press(down).is_empty(), "{map}: no move past the end");
+            let s = screen(&d.app);
+            assert!(s.contains("Dead letters · 2"), "{map}:\n{s}");
+            assert!(s.contains("Subject: first"), "{map}:\n{s}");
+            d.press(back);
+            assert!(d.app.dead_letters.is_none(), "{map}: {back} goes back");
+            assert!(!d.app.quit);
+        }
+    }
+
+    #[test]
+    fn a_retried_dead_letter_that_parses_now_is_stored_and_leaves_the_list() {
+        let mut d = desk("default");
+        d.dead(
+            Channel::Email,
+            Some("<retry-1@example.com>"),
+            GOOD_MAIL,
+            "the MIME parser failed on this message",
+        );
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        assert_eq!(d.app.dead_letter_count, 1);
+        d.press("D");
+        let effects = d.press("r");
+        assert!(
+            matches!(effects.as_slice(), [Effect::DeadLetter(_)]),
+            "{effects:?}"
+        );
+        let (text, error) = d.flash();
+        assert!(!error && text.starts_with("Stored"), "{text}");
+        assert_eq!(d.dead_count(), 0);
+        assert_eq!(d.app.dead_letter_count, 0);
+        assert!(d.app.dead_letters.as_ref().unwrap().items.is_empty());
+        let stored = d
+            .app
+            .queue
+            .items
+            .iter()
+            .find(|c| c.customer_name.as_deref() == Some("Alice Martin"));
+        assert!(
+            stored.is_some(),
+            "the message is in the queue: {:?}",
+            d.app.queue.items
+        );
+
+        // The same bytes dead-lettered again (a redelivery) are a duplicate now.
+        d.dead(Channel::Email, Some("<other-id>"), GOOD_MAIL, "again");
+        d.press("<Esc>Dr");
+        let (text, _) = d.flash();
+        assert!(text.starts_with("Already stored"), "{text}");
+        assert_eq!(d.dead_count(), 0);
+    }
+
+    #[test]
+    fn a_retry_that_still_fails_says_why_and_keeps_one_dead_letter() {
+        let mut d = desk("default");
+        // Not mail at all: the parser still gives nothing.
+        d.dead(
+            Channel::Email,
+            Some("<junk@x>"),
+            b"just some bytes\n",
+            "not mail",
+        );
+        d.press("Dr");
+        let (text, error) = d.flash();
+        assert!(
+            error && text.starts_with("still fails: not a mail message"),
+            "{text}"
+        );
+        assert_eq!(d.dead_count(), 1);
+
+        // Mail that parses but is too large to store: ingest sets it aside again, under
+        // its Message-ID; the old entry (kept without an id) goes, so one is listed.
+        let mut big =
+            b"From: big@example.com\r\nSubject: big\r\nMessage-ID: <big@example.com>\r\n\r\n"
+                .to_vec();
+        for _ in 0..16_000 {
+            big.extend_from_slice(&[b'a'; 76]);
+            big.extend_from_slice(b"\r\n");
+        }
+        let junk = d.store.dead_letters().unwrap()[0].id;
+        d.store.remove_dead_letter(junk).unwrap();
+        d.dead(Channel::Email, None, &big, "too big");
+        d.press("<Esc>D");
+        for round in 0..2 {
+            d.press("r");
+            let (text, error) = d.flash();
+            assert!(
+                error && text.contains("still fails") && text.contains("over the"),
+                "{round}: {text}"
+            );
+            let left = d.store.dead_letters().unwrap();
+            assert_eq!(left.len(), 1, "round {round}: one dead letter, not two");
+            assert_eq!(left[0].external_id.as_deref(), Some("<big@example.com>"));
+            assert_eq!(
+                d.store.dead_letter_raw(left[0].id).unwrap().as_deref(),
+                Some(big.as_slice()),
+                "the bytes as received"
+            );
+        }
+    }
+
+    #[test]
+    fn other_channels_cannot_be_retried_yet() {
+        let mut d = desk("default");
+        d.dead(Channel::Chat, None, b"{not json", "body is not JSON");
+        d.press("Dr");
+        let (text, error) = d.flash();
+        assert!(error && text.contains("not supported for chat"), "{text}");
+        assert_eq!(d.dead_count(), 1);
+    }
+
+    #[test]
+    fn saving_the_raw_bytes_never_overwrites() {
+        let mut d = desk("default");
+        let id = d.dead(Channel::Email, Some("<s@x>"), GOOD_MAIL, "x");
+        d.press("Ds");
+        let first = d.saves().join(format!("dead-letter-{id}.eml"));
+        assert_eq!(std::fs::read(&first).unwrap(), GOOD_MAIL);
+        let (text, error) = d.flash();
+        assert!(
+            !error && text.contains(&first.display().to_string()),
+            "{text}"
+        );
+        std::fs::write(&first, b"the agent's edits").unwrap();
+        d.press("s");
+        let second = d.saves().join(format!("dead-letter-{id}-1.eml"));
+        assert_eq!(std::fs::read(&second).unwrap(), GOOD_MAIL);
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            b"the agent's edits",
+            "not overwritten"
+        );
+        let named = d.dir.path().join("named.eml");
+        d.press(&format!(":save-raw {}<Enter>", named.display()));
+        assert_eq!(std::fs::read(&named).unwrap(), GOOD_MAIL);
+        d.press(&format!(":save-raw {}<Enter>", named.display()));
+        assert_eq!(
+            std::fs::read(d.dir.path().join("named-1.eml")).unwrap(),
+            GOOD_MAIL
+        );
+        assert_eq!(d.dead_count(), 1, "saving keeps the dead letter");
+    }
+
+    #[test]
+    fn deleting_a_dead_letter_asks_first() {
+        let mut d = desk("default");
+        d.dead(Channel::Email, Some("<d@x>"), b"x", "x");
+        d.press("Dd");
+        assert!(matches!(d.app.confirm, Some(Confirm::DeleteDeadLetter(_))));
+        assert!(screen(&d.app).contains("Delete this dead letter for good? (y/n)"));
+        d.press("n");
+        assert_eq!(d.dead_count(), 1, "n keeps it");
+        assert!(d.app.dead_letters.is_some(), "and the view stays open");
+        d.press("dy");
+        assert_eq!(d.dead_count(), 0);
+        assert_eq!(d.flash(), ("Dead letter deleted".into(), false));
+        assert!(d.app.dead_letters.as_ref().unwrap().items.is_empty());
+        assert!(screen(&d.app).contains("No dead letters"));
+    }
+
+    #[test]
+    fn hostile_dead_letters_never_reach_the_screen_raw() {
+        let mut d = desk("default");
+        d.dead(
+            Channel::Email,
+            Some("<\u{1b}[31mid>"),
+            b"Subject: \x1b[2J\x1b]0;title\x07hi\r\nX-Evil: \xc2\x9b31m red\r\nX-Bidi: gpj\xe2\x80\xaeexe.txt\r\n\r\nbody",
+            "bad \u{1b}]52;c;cHduZWQ=\u{7} clipboard \u{202e}txt.exe",
+        );
+        d.press("D");
+        for size in [(160, 48), (80, 24), (40, 10)] {
+            d.app.resize(size.0, size.1);
+            let s = screen(&d.app);
+            assert_safe(&s);
+            if size.0 == 160 {
+                assert!(s.contains("Subject: hi"), "{s}");
+                assert!(s.contains("bad clipboard txt.exe"), "{s}");
+            }
+        }
+    }
+
+    fn email_with_attachments(files: Vec<(&str, Vec<u8>)>) -> Inbound {
+        Inbound {
+            channel: Channel::Email,
+            account: "boutique".into(),
+            thread_key: "<att@x>".into(),
+            external_id: "<att@x>".into(),
+            references: Vec::new(),
+            from: Contact {
+                handle: "bob@example.com".into(),
+                display_name: Some("Bob".into()),
+                email: Some("bob@example.com".into()),
+                phone: None,
+            },
+            reply_to: None,
+            subject: Some("Facture".into()),
+            text: "Ci-joint.".into(),
+            attachments: files
+                .into_iter()
+                .map(|(name, bytes)| InboundAttachment {
+                    name: name.into(),
+                    mime: "application/octet-stream".into(),
+                    bytes,
+                })
+                .collect(),
+            sent_at: now(),
+            automated: false,
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn save_writes_the_attachment_bytes_and_never_overwrites() {
+        let mut d = desk("default");
+        let pdf: Vec<u8> = (0..=255u8).cycle().take(12 * 1024 + 7).collect();
+        let hostile = "\u{1b}]0;pwn\u{7}../../.evil\u{202e}fdp.sh";
+        ingest::ingest(
+            &mut d.store,
+            &email_with_attachments(vec![
+                ("facture.pdf", pdf.clone()),
+                (hostile, b"#!/bin/sh\n".to_vec()),
+            ]),
+            now(),
+        )
+        .unwrap();
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        d.press("<Enter>");
+        let s = screen(&d.app);
+        assert!(s.contains("📎 1 facture.pdf"), "{s}");
+        assert!(s.contains("📎 2 "), "{s}");
+        assert_safe(&s);
+
+        assert!(d.press("S").is_empty());
+        let (text, error) = d.flash();
+        assert!(error && text.starts_with("2 attachments here"), "{text}");
+
+        d.press(":save 1<Enter>");
+        let saved = d.saves().join("facture.pdf");
+        assert_eq!(std::fs::read(&saved).unwrap(), pdf, "identical bytes");
+        assert_eq!(
+            d.flash(),
+            (
+                format!("saved facture.pdf (12 KB) to {}", saved.display()),
+                false
+            )
+        );
+        d.press(":save 1<Enter>");
+        assert_eq!(std::fs::read(d.saves().join("facture-1.pdf")).unwrap(), pdf);
+        assert_eq!(std::fs::read(&saved).unwrap(), pdf);
+
+        let elsewhere = d.dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        d.press(&format!(":save 2 {}<Enter>", elsewhere.display()));
+        let names: Vec<String> = std::fs::read_dir(&elsewhere)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        let name = &names[0];
+        assert!(
+            !name.starts_with('.')
+                && !name.contains('/')
+                && !name.contains('\u{1b}')
+                && !name.contains('\u{202e}'),
+            "{name:?}"
+        );
+        assert_eq!(std::fs::read(elsewhere.join(name)).unwrap(), b"#!/bin/sh\n");
+        assert_safe(&screen(&d.app));
+
+        d.press(":save 3<Enter>");
+        assert_eq!(
+            d.flash(),
+            ("No attachment 3: the thread has 2".into(), true)
+        );
+    }
+
+    #[test]
+    fn the_only_attachment_is_saved_without_a_number() {
+        let mut d = desk("vim");
+        ingest::ingest(
+            &mut d.store,
+            &email_with_attachments(vec![("a.txt", b"hello".to_vec())]),
+            now(),
+        )
+        .unwrap();
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        d.press("<Enter>S");
+        assert_eq!(std::fs::read(d.saves().join("a.txt")).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn fetch_older_writes_the_request_for_every_synced_folder() {
+        let mut d = desk("default");
+        d.press(":fetch-older<Enter>");
+        let (text, error) = d.flash();
+        assert!(
+            error && text.contains("No email folder has synced yet"),
+            "{text}"
+        );
+        d.store
+            .set_email_sync_state("boutique", "INBOX", 7, 42)
+            .unwrap();
+        d.store
+            .set_email_sync_state("boutique", "Support", 7, 9)
+            .unwrap();
+        let effects = d.press(":fetch-older 30<Enter>");
+        assert_eq!(effects, vec![Effect::Write(Write::FetchOlder { days: 30 })]);
+        let (text, error) = d.flash();
+        assert!(
+            !error && text.starts_with("Asked 2 folders for 30 more days"),
+            "{text}"
+        );
+        d.press(":fetch-older<Enter>");
+        let conn = rusqlite::Connection::open(d.dir.path().join("store.sqlite")).unwrap();
+        let requested: i64 = conn
+            .query_row(
+                "SELECT sum(older_days_requested) FROM email_sync",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            requested,
+            2 * (30 + 90),
+            "30 days, then the default 90, for both folders"
+        );
+    }
+
+    fn health(state: HealthState) -> ChannelHealth {
+        ChannelHealth {
+            channel: Channel::Email,
+            account: "boutique".into(),
+            state,
+            done: None,
+            total: None,
+            until: None,
+            last_error: None,
+            updated_at: now() - SignedDuration::from_mins(1),
+        }
+    }
+
+    fn status_line(app: &App) -> String {
+        let s = screen(app);
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len() - 2].to_owned()
+    }
+
+    #[test]
+    fn the_status_line_shows_each_accounts_health() {
+        let mut d = desk("default");
+        let in_19_min = now() + SignedDuration::from_mins(19);
+        let cases: Vec<(ChannelHealth, &str)> = vec![
+            (
+                ChannelHealth {
+                    done: Some(120),
+                    total: Some(800),
+                    ..health(HealthState::Syncing)
+                },
+                "boutique ⟳ 120/800",
+            ),
+            (health(HealthState::Syncing), "boutique ⟳ syncing"),
+            (health(HealthState::Connecting), "boutique connecting…"),
+            (health(HealthState::Idle), "boutique IDLE"),
+            (health(HealthState::Polling), "boutique polling"),
+            // 14:13 UTC plus 19 minutes, in Paris (UTC+2 in September).
+            (
+                ChannelHealth {
+                    until: Some(in_19_min),
+                    last_error: Some("connection refused".into()),
+                    ..health(HealthState::Backoff)
+                },
+                "boutique ⚠ retry 16:32: connection refused",
+            ),
+            (health(HealthState::AuthFailed), "boutique ✗ auth failed"),
+            (health(HealthState::Stopped), "boutique stopped"),
+            (
+                ChannelHealth {
+                    updated_at: now() - SignedDuration::from_hours(3),
+                    ..health(HealthState::Idle)
+                },
+                "boutique ? IDLE, 3h ago",
+            ),
+            (
+                ChannelHealth {
+                    updated_at: now() - SignedDuration::from_hours(3),
+                    done: Some(1),
+                    total: Some(9),
+                    ..health(HealthState::Syncing)
+                },
+                "boutique ? 1/9, 3h ago",
+            ),
+            (
+                ChannelHealth {
+                    until: Some(now() - SignedDuration::from_hours(2)),
+                    updated_at: now() - SignedDuration::from_hours(2),
+                    ..health(HealthState::Backoff)
+                },
+                "boutique ? retry 14:13, 2h ago",
+            ),
+        ];
+        for (h, want) in cases {
+            d.store.set_channel_health(&h).unwrap();
+            runner::reload(&mut d.store, &mut d.app).unwrap();
+            let line = status_line(&d.app);
+            assert!(
+                line.contains(want),
+                "{:?}: want {want:?} in\n{line}",
+                h.state
+            );
+        }
+        assert!(!status_line(&d.app).contains("dead letter"));
+        for i in 0..3 {
+            d.dead(Channel::Email, Some(&format!("<{i}@x>")), b"x", "x");
+        }
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        assert!(status_line(&d.app).contains("3 dead letters"));
+    }
+
+    #[test]
+    fn a_narrow_status_line_keeps_problems_and_drops_healthy_accounts_first() {
+        let mut d = desk("default");
+        d.store
+            .set_channel_health(&ChannelHealth {
+                last_error: Some(format!(
+                    "refused \u{1b}[2J\u{1b}]0;x\u{7}{}",
+                    "very long error ".repeat(10)
+                )),
+                until: Some(now() + SignedDuration::from_mins(5)),
+                ..health(HealthState::Backoff)
+            })
+            .unwrap();
+        d.store
+            .set_channel_health(&ChannelHealth {
+                channel: Channel::Chat,
+                account: "site".into(),
+                ..health(HealthState::Idle)
+            })
+            .unwrap();
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        let wide = status_line(&d.app);
+        assert!(
+            wide.contains("site IDLE") && wide.contains("boutique ⚠ retry"),
+            "{wide}"
+        );
+        assert!(
+            wide.contains("refused very long"),
+            "the error, sanitised: {wide}"
+        );
+        assert!(wide.contains('…'), "a long error is cut: {wide}");
+        for width in [100u16, 80, 60] {
+            d.app.resize(width, 24);
+            let line = status_line(&d.app);
+            assert!(line.contains("boutique ⚠ retry"), "{width}: {line}");
+            assert!(
+                !line.contains("site IDLE"),
+                "{width}: the healthy account went first: {line}"
+            );
+            assert!(line.contains("unanswered"), "{width}: {line}");
+            assert_safe(&line);
+        }
+    }
+}

@@ -89,19 +89,35 @@ impl Store {
                 "SELECT id, channel, account, external_id, reason, length(raw), received_at
                  FROM dead_letters ORDER BY id DESC",
             )?
-            .query_map([], |r| {
-                let channel: String = r.get(1)?;
-                Ok(DeadLetter {
-                    id: r.get(0)?,
-                    channel: channel.parse().unwrap_or(Channel::Email),
-                    account: r.get(2)?,
-                    external_id: r.get(3)?,
-                    reason: r.get(4)?,
-                    size: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
-                    received_at: ts(r.get(6)?),
-                })
-            })?
+            .query_map([], row)?
             .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many dead letters there are, for the status line.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn dead_letter_count(&mut self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM dead_letters")?
+            .query_row([], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// One dead letter (raw bytes left out), if it is still there.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn dead_letter(&mut self, id: i64) -> Result<Option<DeadLetter>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, channel, account, external_id, reason, length(raw), received_at
+                 FROM dead_letters WHERE id = ?1",
+            )?
+            .query_row([id], row)
+            .optional()?)
     }
 
     /// The raw bytes of one dead letter.
@@ -129,4 +145,19 @@ impl Store {
                 > 0)
         })
     }
+}
+
+/// One `dead_letters` row without its raw bytes: id, channel, account, external id,
+/// reason, length(raw), received at.
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
+    let channel: String = r.get(1)?;
+    Ok(DeadLetter {
+        id: r.get(0)?,
+        channel: channel.parse().unwrap_or(Channel::Email),
+        account: r.get(2)?,
+        external_id: r.get(3)?,
+        reason: r.get(4)?,
+        size: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+        received_at: ts(r.get(6)?),
+    })
 }

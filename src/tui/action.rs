@@ -118,6 +118,24 @@ pub enum Action {
     DeleteToLineEnd,
     /// Switches to one of the shipped keymaps (with the user's file merged over it).
     SetKeymap(String),
+    /// Opens the dead-letter view: inbound messages that could not be stored.
+    DeadLetters,
+    /// Retries the selected dead letter (parses and stores it again).
+    DeadLetterRetry,
+    /// Deletes the selected dead letter, after asking.
+    DeadLetterDelete,
+    /// Saves the selected dead letter's raw bytes to a file (a path, else a name of its
+    /// own in the current directory).
+    SaveRaw(Option<String>),
+    /// Saves an attachment of the open thread to disk.
+    SaveAttachment {
+        /// Which one, as the thread numbers them from 1; `None` for the only one.
+        number: Option<usize>,
+        /// Where: a directory or a file; `None` for the current directory.
+        path: Option<String>,
+    },
+    /// Asks the email channel to fetch this many more days of older mail.
+    FetchOlder(u32),
     /// Types a character (not bindable: it is what unbound printable keys do).
     Insert(char),
     /// Pastes text (not bindable: it comes from the terminal's bracketed paste).
@@ -232,6 +250,22 @@ commands! {
         crate::tui::keymap::Keymap::builtin(name).map_err(|e| e.to_string())?;
         Ok(Action::SetKeymap(name.to_owned()))
     };
+    "deadletters", Arg::None, "Show the dead letters (messages that could not be stored)" => |_| Ok(Action::DeadLetters);
+    "deadletter.retry", Arg::None, "Retry the dead letter (parse and store it again)" => |_| Ok(Action::DeadLetterRetry);
+    "deadletter.delete", Arg::None, "Delete the dead letter (asks first)" => |_| Ok(Action::DeadLetterDelete);
+    "save-raw", Arg::Optional("PATH"), "Save the dead letter's raw bytes (never overwrites)" => |a| Ok(Action::SaveRaw(a.map(str::to_owned)));
+    "save", Arg::Optional("[N] [PATH]"), "Save attachment N of the thread (numbered 📎 N; default the only one) to PATH or here, never overwriting" => |a| {
+        crate::tui::action::parse_save(a)
+    };
+    "fetch-older", Arg::Optional("DAYS (default 90)"), "Fetch older email: DAYS more days back" => |a| {
+        match a {
+            None => Ok(Action::FetchOlder(DEFAULT_OLDER_DAYS)),
+            Some(d) => match d.parse::<u32>() {
+                Ok(n) if (1..=36_500).contains(&n) => Ok(Action::FetchOlder(n)),
+                _ => Err(format!("{d:?} is not a number of days (1 to 36500)")),
+            },
+        }
+    };
 }
 
 /// Why a command did not parse.
@@ -281,6 +315,38 @@ impl FromStr for Action {
             return Err(bad("takes no argument".into()));
         }
         (cmd.build)(arg).map_err(bad)
+    }
+}
+
+/// How far back `:fetch-older` reaches without an argument: a quarter.
+pub const DEFAULT_OLDER_DAYS: u32 = 90;
+
+/// `save [N] [PATH]`: a leading number is the attachment, the rest the path (so a
+/// directory named only with digits is written `./2024`).
+///
+/// # Errors
+/// An attachment number of 0.
+pub fn parse_save(arg: Option<&str>) -> Result<Action, String> {
+    let Some(arg) = arg.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(Action::SaveAttachment {
+            number: None,
+            path: None,
+        });
+    };
+    let (first, rest) = match arg.split_once(char::is_whitespace) {
+        Some((f, r)) => (f, Some(r.trim()).filter(|r| !r.is_empty())),
+        None => (arg, None),
+    };
+    match first.parse::<usize>() {
+        Ok(0) => Err("attachments are numbered from 1".into()),
+        Ok(n) => Ok(Action::SaveAttachment {
+            number: Some(n),
+            path: rest.map(str::to_owned),
+        }),
+        Err(_) => Ok(Action::SaveAttachment {
+            number: None,
+            path: Some(arg.to_owned()),
+        }),
     }
 }
 
@@ -361,6 +427,26 @@ mod tests {
             Err(ParseError::Unknown("frobnicate".into()))
         );
         assert_eq!("".parse::<Action>(), Err(ParseError::Empty));
+    }
+
+    #[test]
+    fn save_takes_a_number_a_path_or_both() {
+        let save = |number: Option<usize>, path: Option<&str>| Action::SaveAttachment {
+            number,
+            path: path.map(str::to_owned),
+        };
+        assert_eq!("save".parse(), Ok(save(None, None)));
+        assert_eq!("save 2".parse(), Ok(save(Some(2), None)));
+        assert_eq!(
+            "save 2 /tmp/my dir".parse(),
+            Ok(save(Some(2), Some("/tmp/my dir")))
+        );
+        assert_eq!("save ./out".parse(), Ok(save(None, Some("./out"))));
+        assert!("save 0".parse::<Action>().is_err());
+        assert_eq!("fetch-older".parse(), Ok(Action::FetchOlder(90)));
+        assert_eq!("fetch-older 30".parse(), Ok(Action::FetchOlder(30)));
+        assert!("fetch-older 0".parse::<Action>().is_err());
+        assert!("fetch-older soon".parse::<Action>().is_err());
     }
 
     #[test]

@@ -42,11 +42,13 @@ pub enum Mode {
     Picker,
     /// The `:` command line.
     Cmdline,
+    /// The dead-letter view.
+    DeadLetters,
 }
 
 impl Mode {
     /// Every mode, in the order files and help list them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Global,
         Mode::Queue,
         Mode::Thread,
@@ -54,6 +56,7 @@ impl Mode {
         Mode::Compose,
         Mode::Picker,
         Mode::Cmdline,
+        Mode::DeadLetters,
     ];
 
     /// The name keymap files use (`[mode.queue]`).
@@ -67,6 +70,7 @@ impl Mode {
             Mode::Compose => "compose",
             Mode::Picker => "picker",
             Mode::Cmdline => "cmdline",
+            Mode::DeadLetters => "deadletters",
         }
     }
 
@@ -80,7 +84,10 @@ impl Mode {
     /// navigation modes do: in a text mode an unbound `q` must type a `q`.
     #[must_use]
     pub fn falls_back_to_global(self) -> bool {
-        matches!(self, Mode::Queue | Mode::Thread | Mode::History)
+        matches!(
+            self,
+            Mode::Queue | Mode::Thread | Mode::History | Mode::DeadLetters
+        )
     }
 }
 
@@ -176,7 +183,9 @@ pub enum ErrorKind {
     #[error("{0}")]
     Syntax(String),
     /// A `[mode.NAME]` that is no mode.
-    #[error("unknown mode {0:?} (modes: global, queue, thread, history, compose, picker, cmdline)")]
+    #[error(
+        "unknown mode {0:?} (modes: global, queue, thread, history, compose, picker, cmdline, deadletters)"
+    )]
     UnknownMode(String),
     /// A key in `on` that does not parse.
     #[error("{0}")]

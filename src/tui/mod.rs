@@ -5,7 +5,9 @@
 
 pub mod action;
 pub mod app;
+pub mod chores;
 pub mod editor;
+pub mod files;
 pub mod key;
 pub mod keymap;
 pub mod layout;

@@ -20,7 +20,8 @@ use std::path::PathBuf;
 
 use crate::model::{Availability, Delivery, MessageKind};
 use crate::store::{Store, StoreError};
-use crate::tui::app::{App, Effect, Write};
+use crate::tui::app::{App, DeadLetterOp, Effect, Write};
+use crate::tui::chores::{self, Report};
 use crate::tui::key::Key;
 use crate::tui::view;
 
@@ -190,8 +191,12 @@ pub async fn run(
     Ok(())
 }
 
-/// Carries out one effect against the store.
-fn apply(
+/// Carries out one effect against the store (not the terminal's: the keymap and the
+/// editor are the event loop's), tells the agent how it went, and reloads.
+///
+/// # Errors
+/// A store failure.
+pub fn apply(
     store: &mut Store,
     app: &mut App,
     effect: &Effect,
@@ -232,12 +237,49 @@ fn apply(
             agent,
         }) => store.assign(*conversation, *agent)?,
         Effect::Write(Write::Availability(a)) => store.set_availability(app.me, *a)?,
+        Effect::Write(Write::FetchOlder { days }) => {
+            report(app, chores::fetch_older(store, *days)?);
+        }
+        Effect::DeadLetter(DeadLetterOp::Retry(id)) => {
+            report(app, chores::retry_dead_letter(store, *id, now)?);
+        }
+        Effect::DeadLetter(DeadLetterOp::Save { id, path }) => {
+            let done = chores::save_dead_letter(store, *id, path.as_deref(), &app.save_dir)?;
+            report(app, done);
+        }
+        Effect::DeadLetter(DeadLetterOp::Delete(id)) => {
+            report(app, chores::delete_dead_letter(store, *id)?);
+        }
+        Effect::SaveAttachment {
+            sha256,
+            name,
+            number,
+            path,
+        } => {
+            let done = chores::save_attachment(
+                store,
+                sha256,
+                name,
+                *number,
+                path.as_deref(),
+                &app.save_dir,
+            );
+            report(app, done);
+        }
     }
     reload(store, app)
 }
 
-/// Loads what the screen shows: the queue page, the counts, the selected thread and its
-/// customer's history.
+fn report(app: &mut App, report: Report) {
+    match report {
+        Report::Done(text) => app.notice(&text),
+        Report::Failed(text) => app.failed(&text),
+    }
+}
+
+/// Loads what the screen shows: the queue page, the counts, the channels' health, the
+/// dead letters while their view is open, the selected thread and its customer's
+/// history.
 ///
 /// # Errors
 /// A store failure.
@@ -250,6 +292,15 @@ pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
         .find(|a| a.id == app.me)
         .map(|a| a.availability);
     app.loaded_queue(queue, stats, availability);
+    app.loaded_health(store.channel_health()?, store.dead_letter_count()?);
+    if app.dead_letters.is_some() {
+        app.loaded_dead_letters(store.dead_letters()?);
+        if let Some(id) = app.selected_dead_letter().map(|d| d.id)
+            && let Some(raw) = store.dead_letter_raw(id)?
+        {
+            app.loaded_dead_letter_raw(id, &raw);
+        }
+    }
     let Some(id) = app.selected().map(|c| c.id) else {
         app.loaded_thread(None, None);
         return Ok(());

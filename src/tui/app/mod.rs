@@ -3,13 +3,14 @@
 //! runner carries out, feeding the results back with [`App::loaded`] and friends. That
 //! keeps every behaviour testable with plain values and an injected clock.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::{Timestamp, tz::TimeZone};
 
 use crate::model::{
-    AgentId, Availability, Channel, Conversation, ConversationId, Delivery, Message, Status,
-    StatusName,
+    AgentId, Availability, Channel, ChannelHealth, Conversation, ConversationId, Delivery, Message,
+    Status, StatusName,
 };
 use crate::store::{CustomerHistory, QueueFilter, QueueStats};
 use crate::tui::action::{self, Action, Pane};
@@ -17,8 +18,11 @@ use crate::tui::editor::Editor;
 use crate::tui::key::Key;
 use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 
+mod dead_letters;
 mod input;
 mod state;
+
+pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
 
 pub use state::{
     Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
@@ -37,6 +41,35 @@ pub enum Effect {
     /// Suspend the TUI and edit this text in `$EDITOR`; the result comes back through
     /// [`App::editor_closed`].
     OpenEditor(String),
+    /// Work on one dead letter; the result comes back as a notice.
+    DeadLetter(DeadLetterOp),
+    /// Copy an attachment from the store's files to the agent's disk.
+    SaveAttachment {
+        /// The file's hash in the blob store.
+        sha256: String,
+        /// The name the sender gave (untrusted).
+        name: String,
+        /// Its number in the thread, for the fallback file name.
+        number: usize,
+        /// Where: a directory or a file; `None` for [`App::save_dir`].
+        path: Option<String>,
+    },
+}
+
+/// What to do with one dead letter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeadLetterOp {
+    /// Parse and store it again; it goes from the list once stored.
+    Retry(i64),
+    /// Write its raw bytes to a file (never over an existing one).
+    Save {
+        /// Which.
+        id: i64,
+        /// Where: a directory or a file; `None` for [`App::save_dir`].
+        path: Option<String>,
+    },
+    /// Remove it for good.
+    Delete(i64),
 }
 
 /// A change the agent made, for the runner to write.
@@ -77,6 +110,11 @@ pub enum Write {
     },
     /// Set my availability.
     Availability(Availability),
+    /// Ask the email channel for this many more days of older mail in every folder.
+    FetchOlder {
+        /// How many days further back.
+        days: u32,
+    },
 }
 
 /// The whole TUI state.
@@ -124,6 +162,14 @@ pub struct App {
     pub mouse: bool,
     /// Set when the app should end.
     pub quit: bool,
+    /// Each channel account's health, for the status line.
+    pub health: Vec<ChannelHealth>,
+    /// How many dead letters the store holds.
+    pub dead_letter_count: u64,
+    /// The dead-letter view, while open.
+    pub dead_letters: Option<DeadLetterState>,
+    /// Where saved files go when no path is given: the directory comptoir started in.
+    pub save_dir: PathBuf,
     /// A conversation to select once the next queue page arrives.
     select_after_reload: Option<ConversationId>,
     keymap: Arc<Keymap>,
@@ -172,6 +218,10 @@ impl App {
             size: (80, 24),
             mouse: true,
             quit: false,
+            health: Vec::new(),
+            dead_letter_count: 0,
+            dead_letters: None,
+            save_dir: PathBuf::from("."),
             select_after_reload: None,
             keymap,
         }
@@ -207,6 +257,8 @@ impl App {
             Mode::Cmdline
         } else if self.compose.is_some() {
             Mode::Compose
+        } else if self.dead_letters.is_some() {
+            Mode::DeadLetters
         } else {
             match self.focus {
                 Pane::Queue => Mode::Queue,
@@ -290,6 +342,12 @@ impl App {
             }
         }
         self.history.data = history;
+    }
+
+    /// Applies the channels' health and the dead-letter count, for the status line.
+    pub fn loaded_health(&mut self, health: Vec<ChannelHealth>, dead_letters: u64) {
+        self.health = health;
+        self.dead_letter_count = dead_letters;
     }
 
     /// The clock moved on.
@@ -380,6 +438,13 @@ impl App {
 
     fn answer(&mut self, confirm: Confirm, key: Key) -> Vec<Effect> {
         match key.printable() {
+            Some('y' | 'Y') if matches!(confirm, Confirm::DeleteDeadLetter(_)) => {
+                self.confirm = None;
+                self.flash = None;
+                if let Confirm::DeleteDeadLetter(id) = confirm {
+                    return vec![Effect::DeadLetter(DeadLetterOp::Delete(id))];
+                }
+            }
             Some('y' | 'Y') => {
                 self.confirm = None;
                 self.compose = None;
@@ -403,7 +468,11 @@ impl App {
 
     /// A mouse click at a cell: focuses the pane there and selects the row clicked.
     pub fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
-        if !self.mouse || self.help.is_some() || self.confirm.is_some() {
+        if !self.mouse
+            || self.help.is_some()
+            || self.confirm.is_some()
+            || self.dead_letters.is_some()
+        {
             return Vec::new();
         }
         let layout =
@@ -429,6 +498,9 @@ impl App {
     pub fn scroll(&mut self, column: u16, row: u16, down: bool) -> Vec<Effect> {
         if !self.mouse {
             return Vec::new();
+        }
+        if self.dead_letters.is_some() {
+            return self.update(if down { Action::Down } else { Action::Up });
         }
         let layout =
             crate::tui::layout::Layout::compute(self.size, self.focus, self.compose.is_some());
@@ -470,6 +542,11 @@ impl App {
         {
             return effects;
         }
+        if self.dead_letters.is_some()
+            && let Some(effects) = self.update_dead_letters(&action)
+        {
+            return effects;
+        }
         let selected = self.selected().map(|c| c.id);
         let thread_id = self.thread.conversation.as_ref().map(|c| c.id);
         // Actions on "the conversation" mean the open thread when it has focus.
@@ -481,6 +558,19 @@ impl App {
         match action {
             Action::Noop | Action::Confirm | Action::Insert(_) | Action::Paste(_) => Vec::new(),
             Action::SetKeymap(name) => vec![Effect::LoadKeymap(name)],
+            Action::DeadLetters => {
+                self.dead_letters = Some(DeadLetterState::default());
+                vec![Effect::Reload]
+            }
+            Action::DeadLetterRetry | Action::DeadLetterDelete | Action::SaveRaw(_) => {
+                self.flash("Open the dead letters first (:deadletters)", true);
+                Vec::new()
+            }
+            Action::SaveAttachment { number, path } => self.save_attachment(number, path),
+            Action::FetchOlder(days) => {
+                self.flash(&format!("Asking for {days} more days of email…"), false);
+                vec![Effect::Write(Write::FetchOlder { days })]
+            }
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -669,6 +759,47 @@ impl App {
             | Action::DeleteToLineEnd => Vec::new(),
         }
     }
+    /// `:save [N] [PATH]`: attachments are numbered through the whole thread, oldest
+    /// first, as the thread view shows them (📎 N), so every one can be reached.
+    fn save_attachment(&mut self, number: Option<usize>, path: Option<String>) -> Vec<Effect> {
+        let all: Vec<_> = self
+            .thread
+            .messages
+            .iter()
+            .flat_map(|m| &m.attachments)
+            .collect();
+        let index = match (number, all.len()) {
+            (_, 0) => {
+                self.flash("No attachment in this thread", true);
+                return Vec::new();
+            }
+            (None, 1) => 1,
+            (None, n) => {
+                self.flash(
+                    &format!(
+                        "{n} attachments here: :save N [PATH], N as numbered 📎 in the thread"
+                    ),
+                    true,
+                );
+                return Vec::new();
+            }
+            (Some(k), n) if k > n => {
+                self.flash(&format!("No attachment {k}: the thread has {n}"), true);
+                return Vec::new();
+            }
+            (Some(k), _) => k,
+        };
+        let Some(a) = all.get(index - 1) else {
+            return Vec::new();
+        };
+        vec![Effect::SaveAttachment {
+            sha256: a.sha256.clone(),
+            name: a.name.clone(),
+            number: index,
+            path,
+        }]
+    }
+
     fn page(&self) -> isize {
         isize::try_from(self.size.1.saturating_sub(6).max(1)).unwrap_or(10)
     }

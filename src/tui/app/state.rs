@@ -66,6 +66,8 @@ pub enum Confirm {
     DiscardDraft,
     /// Quit with a draft open.
     QuitWithDraft,
+    /// Delete this dead letter.
+    DeleteDeadLetter(i64),
 }
 
 impl Confirm {
@@ -75,6 +77,7 @@ impl Confirm {
         match self {
             Confirm::DiscardDraft => "Discard this draft? (y/n)",
             Confirm::QuitWithDraft => "Quit and lose the draft? (y/n)",
+            Confirm::DeleteDeadLetter(_) => "Delete this dead letter for good? (y/n)",
         }
     }
 }

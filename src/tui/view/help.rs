@@ -26,6 +26,11 @@ pub fn rows(app: &App) -> Vec<(Mode, String, String, String)> {
         crate::tui::action::Pane::Thread => Mode::Thread,
         crate::tui::action::Pane::History => Mode::History,
     };
+    let under = if app.dead_letters.is_some() {
+        Mode::DeadLetters
+    } else {
+        under
+    };
     let mut modes = vec![under, Mode::Global];
     if app.compose.is_some() {
         modes.insert(0, Mode::Compose);

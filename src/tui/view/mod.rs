@@ -2,6 +2,8 @@
 //! every piece of untrusted text goes through [`crate::tui::text`] first.
 
 mod compose;
+mod dead_letters;
+pub mod health;
 mod help;
 mod history;
 mod queue;
@@ -25,17 +27,11 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     let area = frame.area();
     let layout = Layout::compute((area.width, area.height), app.focus, app.compose.is_some());
     let buf = frame.buffer_mut();
-    if let Some(r) = layout.queue {
-        queue::draw(app, r, buf, app.focus == Pane::Queue, layout.columns);
-    }
-    if let Some(r) = layout.thread {
-        thread::draw(app, r, buf, app.focus == Pane::Thread, layout.columns);
-    }
-    if let Some(r) = layout.history {
-        history::draw(app, r, buf, app.focus == Pane::History, layout.columns);
-    }
-    if let Some(r) = layout.compose {
-        compose::draw(app, r, buf);
+    if app.dead_letters.is_some() {
+        let main = Rect::new(0, 0, area.width, area.height.saturating_sub(2));
+        dead_letters::draw(app, main, buf);
+    } else {
+        draw_panes(app, &layout, buf);
     }
     status::draw(app, layout.status, buf);
     status::draw_cmdline(app, layout.cmdline, buf);
@@ -50,6 +46,22 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     }
 }
 
+/// The queue, thread, history and composer, where the layout puts them.
+fn draw_panes(app: &App, layout: &Layout, buf: &mut ratatui::buffer::Buffer) {
+    if let Some(r) = layout.queue {
+        queue::draw(app, r, buf, app.focus == Pane::Queue, layout.columns);
+    }
+    if let Some(r) = layout.thread {
+        thread::draw(app, r, buf, app.focus == Pane::Thread, layout.columns);
+    }
+    if let Some(r) = layout.history {
+        history::draw(app, r, buf, app.focus == Pane::History, layout.columns);
+    }
+    if let Some(r) = layout.compose {
+        compose::draw(app, r, buf);
+    }
+}
+
 /// Where the terminal cursor goes: in the command line or the composer, else hidden.
 fn cursor(app: &App, layout: &Layout) -> Option<Position> {
     if app.help.is_some() || app.confirm.is_some() {
@@ -60,6 +72,9 @@ fn cursor(app: &App, layout: &Layout) -> Option<Position> {
         let before = line.lines().first().map_or("", |l| &l[..col.min(l.len())]);
         let x = 1 + text::width(text::clean_line(before).as_str());
         return fit(layout.cmdline, x, 0);
+    }
+    if app.dead_letters.is_some() {
+        return None;
     }
     let area = layout.compose?;
     let compose = app.compose.as_ref()?;

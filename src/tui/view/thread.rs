@@ -64,6 +64,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
 /// Every line of the thread at this width, oldest message first.
 fn lines(app: &App, messages: &[Message], width: usize) -> Vec<Line<'static>> {
     let mut out: Vec<Line<'static>> = Vec::new();
+    // Attachments are numbered through the whole thread, as `:save N` counts them.
+    let mut number = 0usize;
     for m in messages {
         if !out.is_empty() {
             out.push(Line::raw(""));
@@ -114,10 +116,11 @@ fn lines(app: &App, messages: &[Message], width: usize) -> Vec<Line<'static>> {
         }
         flush(&mut quoted, &mut out);
         for a in &m.attachments {
-            let name = text::truncate(&text::clean_line(&a.name), width.saturating_sub(24));
+            number += 1;
+            let name = text::truncate(&text::clean_line(&a.name), width.saturating_sub(28));
             out.push(Line::styled(
                 format!(
-                    "📎 {name} ({}, {})",
+                    "📎 {number} {name} ({}, {})",
                     text::clean_line(&a.mime),
                     size(a.size)
                 ),
@@ -202,9 +205,5 @@ fn header(app: &App, m: &Message) -> Line<'static> {
 
 /// A size in the unit that reads best.
 fn size(bytes: u64) -> String {
-    match bytes {
-        0..1_024 => format!("{bytes} B"),
-        1_024..1_048_576 => format!("{} KB", bytes / 1_024),
-        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
-    }
+    crate::tui::files::human_size(bytes)
 }
