@@ -82,18 +82,37 @@ pub struct Outbound {
     pub account: String,
     /// The conversation's thread key on the channel.
     pub thread_key: String,
-    /// The customer's handle on the channel.
+    /// Where the reply goes: the customer's handle on the channel, or the address their
+    /// newest message asked replies to go to (email `Reply-To`).
     pub to: String,
+    /// The customer's display name, when `to` is their own handle.
+    pub to_name: Option<String>,
     /// The conversation's subject, when the channel has one.
     pub subject: Option<String>,
     /// The external id of the newest inbound message, to thread the reply under.
     pub in_reply_to: Option<String>,
+    /// The thread's message ids, oldest first, ending with `in_reply_to` (email
+    /// `References`): the thread's root, then its most recent messages.
+    pub references: Vec<String>,
+    /// The customer message being answered, for a channel that quotes it (email).
+    pub quote: Option<Quote>,
     /// The agent's name, as the customer should see it.
     pub author: String,
     /// Plain text body.
     pub text: String,
     /// Which attempt this is, starting at 1.
     pub attempt: u32,
+}
+
+/// The customer message a reply answers, as a mail client quotes it under the reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    /// Who wrote it, as stored (a name or an address).
+    pub author: String,
+    /// When they wrote it.
+    pub sent_at: Timestamp,
+    /// Its plain text.
+    pub text: String,
 }
 
 /// A channel's confirmation that it took a reply.

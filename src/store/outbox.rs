@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, StoreError, Tx, ms};
-use crate::channels::Outbound;
+use crate::channels::{Outbound, Quote};
 use crate::model::{AgentId, ConversationId, MessageId, MessageKind};
 
 impl Store {
@@ -213,47 +213,165 @@ impl Store {
     }
 }
 
+/// How many of a thread's most recent message ids go in a reply's references after its
+/// root, as mail clients trim a long `References` header.
+const RECENT_REFERENCES: usize = 10;
+
+/// The reply as its channel needs it: where it goes, what it answers and quotes, and the
+/// thread it belongs to.
 fn outbound(tx: &Tx<'_>, id: MessageId) -> Result<Outbound> {
+    // `i` is the customer message being answered: the newest inbound one at or before
+    // the reply, found through the (conversation_id, sent_at) index.
     let row = tx
         .conn
         .prepare_cached(
             "SELECT o.idempotency_key, c.channel, c.account, c.thread_key, c.peer, c.subject,
-                (SELECT i.external_id FROM messages i
-                  WHERE i.conversation_id = c.id AND i.kind = 'inbound' AND i.sent_at <= m.sent_at
-                  ORDER BY i.sent_at DESC, i.id DESC LIMIT 1),
-                m.author, m.body, o.attempts
+                m.author, m.body, o.attempts, m.conversation_id, m.sent_at, cu.display_name,
+                i.external_id, i.reply_to, i.author, i.body, i.sent_at, i.id
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
+             JOIN customers cu ON cu.id = c.customer_id
+             LEFT JOIN messages i ON i.id = (
+                 SELECT q.id FROM messages q
+                 WHERE q.conversation_id = m.conversation_id AND q.kind = 'inbound'
+                   AND q.sent_at <= m.sent_at
+                 ORDER BY q.sent_at DESC, q.id DESC LIMIT 1)
              WHERE o.message_id = ?1",
         )?
         .query_row([id.0], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, u32>(9)?,
-            ))
+            Ok(Row {
+                key: r.get(0)?,
+                channel: r.get(1)?,
+                account: r.get(2)?,
+                thread_key: r.get(3)?,
+                peer: r.get(4)?,
+                subject: r.get(5)?,
+                author: r.get(6)?,
+                text: r.get(7)?,
+                attempt: r.get(8)?,
+                conversation: r.get(9)?,
+                sent_at: r.get(10)?,
+                customer_name: r.get(11)?,
+                in_reply_to: r.get(12)?,
+                reply_to: r.get(13)?,
+                quote_author: r.get(14)?,
+                quote_text: r.get(15)?,
+                quote_sent_at: r.get(16)?,
+                quote_id: r.get(17)?,
+            })
         })?;
-    let (key, channel, account, thread_key, to, subject, in_reply_to, author, text, attempt) = row;
+    let references = references(tx, &row, id)?;
+    let reply_to = row.reply_to.filter(|a| !a.trim().is_empty());
+    let (to, to_name) = match reply_to {
+        Some(address) => (address, None),
+        None => (row.peer, row.customer_name.filter(|n| !n.trim().is_empty())),
+    };
+    let quote = match (row.quote_author, row.quote_text, row.quote_sent_at) {
+        (Some(author), Some(text), Some(sent_at)) => Some(Quote {
+            author,
+            sent_at: super::ts(sent_at),
+            text,
+        }),
+        _ => None,
+    };
     Ok(Outbound {
         message_id: id,
-        idempotency_key: key,
-        channel: channel
+        idempotency_key: row.key,
+        channel: row
+            .channel
             .parse()
             .map_err(|e: crate::model::UnknownChannel| StoreError::Corrupt(e.to_string()))?,
-        account,
-        thread_key,
+        account: row.account,
+        thread_key: row.thread_key,
         to,
-        subject,
-        in_reply_to,
-        author,
-        text,
-        attempt,
+        to_name,
+        subject: row.subject,
+        in_reply_to: row.in_reply_to,
+        references,
+        quote,
+        author: row.author,
+        text: row.text,
+        attempt: row.attempt,
     })
+}
+
+/// The columns [`outbound`] reads in its one query.
+struct Row {
+    key: String,
+    channel: String,
+    account: String,
+    thread_key: String,
+    peer: String,
+    subject: Option<String>,
+    author: String,
+    text: String,
+    attempt: u32,
+    conversation: i64,
+    sent_at: i64,
+    customer_name: Option<String>,
+    in_reply_to: Option<String>,
+    reply_to: Option<String>,
+    quote_author: Option<String>,
+    quote_text: Option<String>,
+    quote_sent_at: Option<i64>,
+    quote_id: Option<i64>,
+}
+
+/// The thread's ids for `References`: its root when the thread key is a Message-ID, then
+/// the most recent ids of the customer's messages and of our sent replies up to the
+/// message answered, oldest first, without repeats, ending with that message.
+fn references(tx: &Tx<'_>, row: &Row, id: MessageId) -> Result<Vec<String>> {
+    let limit = i64::try_from(RECENT_REFERENCES + 2).unwrap_or(12);
+    let mut recent = tx
+        .conn
+        .prepare_cached(
+            "SELECT CASE m.kind WHEN 'inbound' THEN m.external_id ELSE o.channel_message_id END
+             FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
+             WHERE m.conversation_id = ?1 AND m.id <> ?3 AND (m.sent_at <= ?2 OR m.id < ?4)
+               AND ((m.kind = 'inbound' AND m.external_id IS NOT NULL)
+                 OR (m.kind = 'outbound' AND o.status = 'sent'
+                     AND o.channel_message_id IS NOT NULL))
+             ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5",
+        )?
+        .query_map(
+            // What came before the message answered, by its date or by when we stored
+            // it (a customer's clock may be behind ours): the rest is not its ancestry.
+            params![
+                row.conversation,
+                row.quote_sent_at.unwrap_or(row.sent_at),
+                id.0,
+                row.quote_id.unwrap_or(id.0),
+                limit
+            ],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    recent.reverse();
+    let root = is_message_id(&row.thread_key).then(|| row.thread_key.clone());
+    let mut chain: Vec<String> = Vec::with_capacity(RECENT_REFERENCES + 1);
+    for candidate in recent {
+        if is_message_id(&candidate)
+            && root.as_ref() != Some(&candidate)
+            && !chain.contains(&candidate)
+            && row.in_reply_to.as_ref() != Some(&candidate)
+        {
+            chain.push(candidate);
+        }
+    }
+    if let Some(parent) = row.in_reply_to.as_ref().filter(|p| is_message_id(p))
+        && root.as_ref() != Some(parent)
+    {
+        chain.push(parent.clone());
+    }
+    let skip = chain.len().saturating_sub(RECENT_REFERENCES);
+    Ok(root
+        .into_iter()
+        .chain(chain.into_iter().skip(skip))
+        .collect())
+}
+
+/// `<…>`, the form of an email Message-ID (what a thread key or external id is on the
+/// email channel); other channels' ids are not threaded this way.
+fn is_message_id(id: &str) -> bool {
+    id.len() > 2 && id.starts_with('<') && id.ends_with('>')
 }

@@ -106,6 +106,11 @@ impl Dovecot {
         self.dir.path().join("cert.pem")
     }
 
+    /// The private key of [`Dovecot::cert`], for another test server on the same name.
+    pub fn key(&self) -> PathBuf {
+        self.dir.path().join("key.pem")
+    }
+
     /// Dovecot's log file.
     pub fn log(&self) -> PathBuf {
         self.dir.path().join("dovecot.log")
