@@ -1,9 +1,25 @@
 //! How far the email channel has read each IMAP folder, so a sync resumes where the last
 //! one stopped instead of fetching the whole folder again.
 
+use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, ms, ts};
+
+/// What the store knows of one folder's sync beyond its UIDs: how far back it was read
+/// and whether an agent asked for more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmailHorizon {
+    /// The folder's UIDVALIDITY when it was last read.
+    pub uidvalidity: u32,
+    /// The highest UID whose message is committed.
+    pub last_uid: u32,
+    /// The start of the oldest day read (the IMAP `SINCE` date, midnight UTC); `None`
+    /// when the whole folder was read.
+    pub synced_since: Option<Timestamp>,
+    /// How many more days back an agent asked to read; 0 when nothing is pending.
+    pub older_days_requested: u32,
+}
 
 impl Store {
     /// The folder's recorded `(uidvalidity, last_uid)`: the folder's UIDVALIDITY when it
@@ -56,6 +72,141 @@ impl Store {
                 )?
                 .execute(params![account, folder, uidvalidity, last_uid])?;
             Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// The folder's whole recorded sync state, `None` until its first sync has completed.
+    ///
+    /// # Errors
+    /// A store failure, or a recorded value out of range.
+    pub fn email_horizon(&mut self, account: &str, folder: &str) -> Result<Option<EmailHorizon>> {
+        let row: Option<(i64, i64, Option<i64>, i64)> = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT uidvalidity, last_uid, synced_since, older_days_requested
+                     FROM email_sync WHERE account = ?1 AND folder = ?2",
+                )?
+                .query_row(params![account, folder], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?)
+        })?;
+        row.map(|(validity, last, since, days)| {
+            match (u32::try_from(validity), u32::try_from(last)) {
+                (Ok(uidvalidity), Ok(last_uid)) => Ok(EmailHorizon {
+                    uidvalidity,
+                    last_uid,
+                    synced_since: since.map(ts),
+                    // Requests only add positive days; a negative one was not written by us.
+                    older_days_requested: u32::try_from(days).unwrap_or(0),
+                }),
+                _ => Err(StoreError::Invalid(format!(
+                    "email sync state of {account}/{folder} is out of range"
+                ))),
+            }
+        })
+        .transpose()
+    }
+
+    /// Records a completed first sync (or a re-read after a UIDVALIDITY change): every
+    /// message up to `last_uid` is committed, and mail was read back to `synced_since`
+    /// (`None`: all of it). A pending "fetch older" request stays pending.
+    ///
+    /// # Errors
+    /// A store failure; the previous state is kept then.
+    pub fn set_email_first_sync(
+        &mut self,
+        account: &str,
+        folder: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+        synced_since: Option<Timestamp>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.conn
+                .prepare_cached(
+                    "INSERT INTO email_sync (account, folder, uidvalidity, last_uid, synced_since)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (account, folder)
+                     DO UPDATE SET uidvalidity = excluded.uidvalidity,
+                        last_uid = excluded.last_uid, synced_since = excluded.synced_since",
+                )?
+                .execute(params![
+                    account,
+                    folder,
+                    uidvalidity,
+                    last_uid,
+                    synced_since.map(ms)
+                ])?;
+            Ok(())
+        })
+    }
+
+    /// Whether an agent's "fetch older" waits to be served in any folder of `account`.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn email_older_pending(&mut self, account: &str) -> Result<bool> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM email_sync
+                                    WHERE account = ?1 AND older_days_requested > 0)",
+                )?
+                .query_row(params![account], |r| r.get(0))?)
+        })
+    }
+
+    /// Records a served "fetch older": the folder has now been read back to
+    /// `synced_since` (`None`: all of it), and `served_days` of the request are done.
+    /// Call it only after the older messages have committed; days requested meanwhile
+    /// stay pending.
+    ///
+    /// # Errors
+    /// A store failure; the request stays pending then.
+    pub fn finish_older_email(
+        &mut self,
+        account: &str,
+        folder: &str,
+        synced_since: Option<Timestamp>,
+        served_days: u32,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.conn
+                .prepare_cached(
+                    "UPDATE email_sync SET synced_since = ?3,
+                        older_days_requested = max(0, older_days_requested - ?4)
+                     WHERE account = ?1 AND folder = ?2",
+                )?
+                .execute(params![account, folder, synced_since.map(ms), served_days])?;
+            Ok(())
+        })
+    }
+
+    /// Whether `message_id` (a Message-ID, with or without its angle brackets) is the
+    /// id a channel gave one of our sent replies: the copy of our own reply coming back
+    /// in a folder is that reply, already stored as outbound.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn is_sent_reply(&mut self, message_id: &str) -> Result<bool> {
+        let bare = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        if bare.is_empty() {
+            return Ok(false);
+        }
+        let bracketed = format!("<{bare}>");
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM outbox
+                                    WHERE channel_message_id IN (?1, ?2))",
+                )?
+                .query_row(params![bare, bracketed], |r| r.get(0))?)
         })
     }
 }
@@ -114,5 +265,86 @@ mod tests {
         assert_eq!(store.request_older_email(Some("a"), 30).unwrap(), 2);
         assert_eq!(store.request_older_email(None, 30).unwrap(), 3);
         assert_eq!(store.request_older_email(Some("zzz"), 30).unwrap(), 0);
+    }
+
+    #[test]
+    fn an_older_request_is_served_without_losing_one_made_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let since = Timestamp::from_second(1_790_000_000).unwrap();
+        store
+            .set_email_first_sync("a", "INBOX", 7, 42, Some(since))
+            .unwrap();
+        assert!(!store.email_older_pending("a").unwrap());
+        store.request_older_email(Some("a"), 30).unwrap();
+        assert!(store.email_older_pending("a").unwrap());
+        assert!(!store.email_older_pending("b").unwrap());
+        let state = store.email_horizon("a", "INBOX").unwrap().unwrap();
+        assert_eq!(
+            state,
+            EmailHorizon {
+                uidvalidity: 7,
+                last_uid: 42,
+                synced_since: Some(since),
+                older_days_requested: 30
+            }
+        );
+        // Another request arrives while the first 30 days are being fetched.
+        store.request_older_email(Some("a"), 10).unwrap();
+        let earlier = Timestamp::from_second(1_780_000_000).unwrap();
+        store
+            .finish_older_email("a", "INBOX", Some(earlier), 30)
+            .unwrap();
+        let state = store.email_horizon("a", "INBOX").unwrap().unwrap();
+        assert_eq!(state.synced_since, Some(earlier));
+        assert_eq!(state.older_days_requested, 10);
+        assert_eq!(state.last_uid, 42);
+        store.finish_older_email("a", "INBOX", None, 10).unwrap();
+        assert!(!store.email_older_pending("a").unwrap());
+        // A later first sync keeps its UIDs apart from the horizon.
+        store.set_email_sync_state("a", "INBOX", 7, 50).unwrap();
+        assert_eq!(store.email_sync_state("a", "INBOX").unwrap(), Some((7, 50)));
+    }
+
+    #[test]
+    fn a_sent_reply_is_known_by_its_message_id_with_or_without_brackets() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let now = Timestamp::from_second(1_790_000_000).unwrap();
+        let agent = store.ensure_agent("Camille").unwrap();
+        let inbound = crate::channels::Inbound {
+            channel: crate::model::Channel::Email,
+            account: "a".into(),
+            thread_key: "<t@x>".into(),
+            external_id: "<m1@x>".into(),
+            references: Vec::new(),
+            reply_to: None,
+            from: crate::channels::Contact {
+                handle: "alice@example.com".into(),
+                display_name: None,
+                email: None,
+                phone: None,
+            },
+            subject: None,
+            text: "Bonjour".into(),
+            attachments: Vec::new(),
+            sent_at: now,
+            automated: false,
+            raw: None,
+        };
+        let crate::ingest::Outcome::New { conversation, .. } =
+            crate::ingest::ingest(&mut store, &inbound, now).unwrap()
+        else {
+            panic!("expected a new message");
+        };
+        let reply = store.queue_reply(conversation, agent, "Oui", now).unwrap();
+        assert!(!store.is_sent_reply("<r1@boutique.example>").unwrap());
+        store
+            .record_sent(reply, "<r1@boutique.example>", now)
+            .unwrap();
+        assert!(store.is_sent_reply("<r1@boutique.example>").unwrap());
+        assert!(store.is_sent_reply("r1@boutique.example").unwrap());
+        assert!(!store.is_sent_reply("<r2@boutique.example>").unwrap());
+        assert!(!store.is_sent_reply("<>").unwrap());
     }
 }

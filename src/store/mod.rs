@@ -29,6 +29,7 @@ pub use blobs::BlobStore;
 pub use conversations::{QueueFilter, QueueStats};
 pub use customers::CustomerHistory;
 pub use dead_letters::DeadLetter;
+pub use email_sync::EmailHorizon;
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use search::{SearchHit, Snippet};

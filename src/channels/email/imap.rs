@@ -11,16 +11,19 @@
 //! `last_uid` only once it has finished; a first sync cut short starts over and ingest's
 //! dedupe by Message-ID absorbs what was already stored.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_imap::error::Error as ProtocolError;
-use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, Status};
+use async_imap::imap_proto::{AttributeValue, Capability, MailboxDatum, Response, Status};
 use async_imap::{Client, Session};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use rustls_pki_types::ServerName;
@@ -147,27 +150,529 @@ pub async fn sync_once(
     store: &SharedStore,
     options: &SyncOptions,
 ) -> Result<SyncReport, ImapError> {
-    let conn = Conn {
-        server: format!("{}:{}", account.imap.host, account.imap.port),
-        options,
-    };
-    let client = conn.connect(account).await?;
-    let mut session = conn.login(client, &account.username, password).await?;
-    let mut report = SyncReport::default();
-    for folder in &account.folders {
-        report
-            .folders
-            .push(sync_folder(&conn, &mut session, account, folder, store).await?);
-    }
+    let mut connection = Connection::open(account, password, options).await?;
+    let plan = connection.plan_new(account, store).await?;
+    let report = connection.run(account, store, plan, &mut ()).await?;
     // Everything is committed by now; a server that fumbles the goodbye costs nothing.
-    if let Err(e) = conn.step("LOGOUT", session.logout()).await {
-        tracing::debug!(account = %account.name, "IMAP logout: {e}");
-    }
+    connection.logout(options.command_timeout).await;
     Ok(report)
 }
 
+/// Told after each committed batch of a sync pass, so a caller can show progress.
+pub trait Progress {
+    /// `messages` more UIDs of the pass are committed (stored, deduplicated or set aside).
+    fn committed(&mut self, messages: u64) -> impl Future<Output = ()> + Send;
+}
+
+/// No one is watching.
+impl Progress for () {
+    async fn committed(&mut self, _messages: u64) {}
+}
+
+/// Why [`Connection::idle`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// The server said something about the mailbox (new mail, an expunge, a flag), or
+    /// had said so before the IDLE began: worth a sync.
+    Changed,
+    /// The caller's `stop` future completed (renewal, a poll of other folders, a
+    /// request in the store).
+    Stopped,
+}
+
+/// What a sync pass will fetch, found by `SELECT` and `UID SEARCH` in each folder before
+/// any message is downloaded, so the whole pass's size is known up front.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncPlan {
+    folders: Vec<FolderPlan>,
+}
+
+impl SyncPlan {
+    /// How many messages the pass will fetch, across folders.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.folders.iter().map(|f| f.uids.len() as u64).sum()
+    }
+
+    /// The pass has nothing to fetch and nothing to record.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.folders.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FolderPlan {
+    folder: String,
+    uidvalidity: u32,
+    /// In fetch order.
+    uids: Vec<u32>,
+    kind: PlanKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PlanKind {
+    /// Mail above `last_uid`, recorded after each batch.
+    New,
+    /// Nothing new; listed so the report has every folder.
+    Nothing,
+    /// A bounded first read, newest first, recorded once whole.
+    First {
+        top: u32,
+        since: Timestamp,
+        uidvalidity_changed: bool,
+    },
+    /// An agent's "fetch older": back to `since` (`None`: nothing older to read),
+    /// serving `days` of the request.
+    Older { since: Option<Timestamp>, days: u32 },
+}
+
+/// A logged-in IMAP session that syncs pass after pass and idles in between, so a
+/// running account keeps one connection instead of reconnecting for every sync.
+pub struct Connection<'o> {
+    conn: Conn<'o>,
+    session: Session<Stream>,
+    idle: bool,
+    /// The selected folder and its UIDVALIDITY.
+    selected: Option<(String, u32)>,
+    /// Each folder's UIDNEXT when it was last planned, to notice mail that arrived
+    /// before an IDLE could report it.
+    uid_next: HashMap<String, u32>,
+    /// An IDLE was sent and its completion not yet read (a cancelled [`Connection::idle`]).
+    in_idle: bool,
+}
+
+impl fmt::Debug for Connection<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("server", &self.conn.server)
+            .field("idle", &self.idle)
+            .field("selected", &self.selected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'o> Connection<'o> {
+    /// Connects as the account says, logs in and asks what the server can do.
+    ///
+    /// # Errors
+    /// [`ImapError::Auth`] when the login is refused; any other failure to connect.
+    pub async fn open(
+        account: &EmailAccount,
+        password: &str,
+        options: &'o SyncOptions,
+    ) -> Result<Connection<'o>, ImapError> {
+        let conn = Conn::new(account, options);
+        let client = conn.connect(account).await?;
+        let mut session = conn.login(client, &account.username, password).await?;
+        let mut idle = false;
+        conn.command(&mut session, "CAPABILITY", "CAPABILITY", |r| {
+            if let Response::Capabilities(caps) = r {
+                idle |= caps
+                    .iter()
+                    .any(|c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case("IDLE")));
+            }
+        })
+        .await?;
+        Ok(Connection {
+            conn,
+            session,
+            idle,
+            selected: None,
+            uid_next: HashMap::new(),
+            in_idle: false,
+        })
+    }
+
+    /// The server advertises IDLE (RFC 2177).
+    #[must_use]
+    pub fn supports_idle(&self) -> bool {
+        self.idle
+    }
+
+    async fn select(&mut self, folder: &str) -> Result<u32, ImapError> {
+        self.selected = None;
+        let mailbox = self
+            .conn
+            .step("SELECT", self.session.select(folder))
+            .await?;
+        let uidvalidity = mailbox.uid_validity.ok_or_else(|| {
+            self.conn
+                .protocol_error(format_args!("SELECT {folder:?} gave no UIDVALIDITY"))
+        })?;
+        self.selected = Some((folder.to_owned(), uidvalidity));
+        if let Some(next) = mailbox.uid_next {
+            let before = self.uid_next.insert(folder.to_owned(), next);
+            if before.is_some_and(|b| b != next) {
+                self.conn.changed.store(true, Ordering::Relaxed);
+            }
+        }
+        Ok(uidvalidity)
+    }
+
+    /// Finds what is new in every folder of the account since the recorded state: mail
+    /// above the last stored UID, or for a folder never read (or renumbered), the mail of
+    /// the last `first_sync_days`.
+    ///
+    /// # Errors
+    /// A server or store failure.
+    pub async fn plan_new(
+        &mut self,
+        account: &EmailAccount,
+        store: &SharedStore,
+    ) -> Result<SyncPlan, ImapError> {
+        // Mail that arrives from here on is found by this plan or announced later.
+        self.conn.changed.store(false, Ordering::Relaxed);
+        let mut plan = SyncPlan::default();
+        for folder in &account.folders {
+            let uidvalidity = self.select(folder).await?;
+            let uid_next = self.uid_next.get(folder.as_str()).copied();
+            let state = {
+                let (name, folder) = (account.name.clone(), folder.clone());
+                store
+                    .call(move |s| s.email_sync_state(&name, &folder))
+                    .await?
+            };
+            if let Some((recorded, last_uid)) = state
+                && recorded == uidvalidity
+            {
+                // Nothing new: spares a SEARCH on every pass of an idle folder.
+                if uid_next.is_some_and(|next| next <= last_uid.saturating_add(1)) {
+                    plan.folders.push(FolderPlan {
+                        folder: folder.clone(),
+                        uidvalidity,
+                        uids: Vec::new(),
+                        kind: PlanKind::Nothing,
+                    });
+                    continue;
+                }
+                let query = format!("UID {}:*", last_uid.saturating_add(1));
+                let found = self.conn.search(&mut self.session, &query).await?;
+                // `n:*` always matches the highest UID, even when it is below n.
+                let mut uids: Vec<u32> = found.into_iter().filter(|&u| u > last_uid).collect();
+                uids.sort_unstable();
+                plan.folders.push(FolderPlan {
+                    folder: folder.clone(),
+                    uidvalidity,
+                    uids,
+                    kind: PlanKind::New,
+                });
+                continue;
+            }
+            // A first sync, or a renumbered folder read afresh under the same bound: the
+            // UIDs recorded before mean nothing now, and what was stored dedupes by
+            // Message-ID.
+            let days = account.first_sync_days.unwrap_or(DEFAULT_FIRST_SYNC_DAYS);
+            let since = since_day(Timestamp::now(), days);
+            let query = format!("SINCE {}", imap_date_of(since));
+            let mut uids = self.conn.search(&mut self.session, &query).await?;
+            uids.sort_unstable_by(|a, b| b.cmp(a));
+            // Mail older than the bound must not come in later as "new", so the recorded
+            // mark is the top of the folder, not just the newest message imported.
+            let mut top = uids.first().copied().unwrap_or(0);
+            match uid_next {
+                Some(next) => top = top.max(next.saturating_sub(1)),
+                None => {
+                    let all = self.conn.search(&mut self.session, "ALL").await?;
+                    top = top.max(all.into_iter().max().unwrap_or(0));
+                }
+            }
+            plan.folders.push(FolderPlan {
+                folder: folder.clone(),
+                uidvalidity,
+                uids,
+                kind: PlanKind::First {
+                    top,
+                    since: day_start(since),
+                    uidvalidity_changed: state.is_some(),
+                },
+            });
+        }
+        Ok(plan)
+    }
+
+    /// Finds the older mail agents asked for ("fetch older") in the folders where a
+    /// request is pending: the days before the folder's recorded horizon. A folder read
+    /// whole has nothing older; its request is simply served. A folder whose UIDVALIDITY
+    /// changed is left to the next [`Connection::plan_new`], which reads it afresh.
+    ///
+    /// # Errors
+    /// A server or store failure.
+    pub async fn plan_older(
+        &mut self,
+        account: &EmailAccount,
+        store: &SharedStore,
+    ) -> Result<SyncPlan, ImapError> {
+        let mut plan = SyncPlan::default();
+        for folder in &account.folders {
+            let horizon = {
+                let (name, folder) = (account.name.clone(), folder.clone());
+                store.call(move |s| s.email_horizon(&name, &folder)).await?
+            };
+            let Some(horizon) = horizon.filter(|h| h.older_days_requested > 0) else {
+                continue;
+            };
+            let days = horizon.older_days_requested;
+            let Some(until) = horizon.synced_since else {
+                plan.folders.push(FolderPlan {
+                    folder: folder.clone(),
+                    uidvalidity: horizon.uidvalidity,
+                    uids: Vec::new(),
+                    kind: PlanKind::Older { since: None, days },
+                });
+                continue;
+            };
+            let uidvalidity = self.select(folder).await?;
+            if uidvalidity != horizon.uidvalidity {
+                continue;
+            }
+            let before = until.to_zoned(TimeZone::UTC).date();
+            let since = before
+                .checked_sub(jiff::Span::new().days(i64::from(days)))
+                .unwrap_or(jiff::civil::Date::MIN);
+            let query = format!(
+                "SINCE {} BEFORE {}",
+                imap_date_of(since),
+                imap_date_of(before)
+            );
+            let mut uids = self.conn.search(&mut self.session, &query).await?;
+            uids.sort_unstable_by(|a, b| b.cmp(a));
+            plan.folders.push(FolderPlan {
+                folder: folder.clone(),
+                uidvalidity,
+                uids,
+                kind: PlanKind::Older {
+                    since: Some(day_start(since)),
+                    days,
+                },
+            });
+        }
+        Ok(plan)
+    }
+
+    /// Fetches what `plan` found, batch by batch: each batch is parsed and committed
+    /// (then flagged `\Seen` if the account asks) before the folder's progress is
+    /// recorded, and `progress` hears of it.
+    ///
+    /// # Errors
+    /// The first failure ends the pass; what was committed stays committed and recorded.
+    pub async fn run(
+        &mut self,
+        account: &EmailAccount,
+        store: &SharedStore,
+        plan: SyncPlan,
+        progress: &mut impl Progress,
+    ) -> Result<SyncReport, ImapError> {
+        let batch_size = self.conn.options.batch_size.max(1);
+        let mark_seen = account.mark_seen.unwrap_or(DEFAULT_MARK_SEEN);
+        let mut report = SyncReport::default();
+        for planned in plan.folders {
+            let mut folder = FolderReport {
+                folder: planned.folder.clone(),
+                uidvalidity_changed: matches!(
+                    planned.kind,
+                    PlanKind::First {
+                        uidvalidity_changed: true,
+                        ..
+                    }
+                ),
+                ..FolderReport::default()
+            };
+            if !planned.uids.is_empty() {
+                let current = self.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
+                let uidvalidity = match current {
+                    Some((f, v)) if f == planned.folder => v,
+                    _ => self.select(&planned.folder).await?,
+                };
+                if uidvalidity != planned.uidvalidity {
+                    return Err(self.conn.protocol_error(format_args!(
+                        "the UIDVALIDITY of {:?} changed during the sync",
+                        planned.folder
+                    )));
+                }
+            }
+            for batch in planned.uids.chunks(batch_size) {
+                sync_batch(
+                    &self.conn,
+                    &mut self.session,
+                    account,
+                    store,
+                    batch,
+                    mark_seen,
+                    &mut folder,
+                )
+                .await?;
+                if planned.kind == PlanKind::New {
+                    let highest = batch.iter().copied().max().unwrap_or(0);
+                    let (name, f, v) = (
+                        account.name.clone(),
+                        planned.folder.clone(),
+                        planned.uidvalidity,
+                    );
+                    store
+                        .call(move |s| s.set_email_sync_state(&name, &f, v, highest))
+                        .await?;
+                }
+                progress.committed(batch.len() as u64).await;
+            }
+            let (name, f, v) = (
+                account.name.clone(),
+                planned.folder.clone(),
+                planned.uidvalidity,
+            );
+            match planned.kind {
+                PlanKind::New | PlanKind::Nothing => {}
+                PlanKind::First { top, since, .. } => {
+                    store
+                        .call(move |s| s.set_email_first_sync(&name, &f, v, top, Some(since)))
+                        .await?;
+                }
+                PlanKind::Older { since, days } => {
+                    store
+                        .call(move |s| s.finish_older_email(&name, &f, since, days))
+                        .await?;
+                }
+            }
+            report.folders.push(folder);
+        }
+        Ok(report)
+    }
+
+    /// Waits in IDLE on `folder` until the server reports a change or `stop` completes,
+    /// then ends the IDLE. Returns at once with [`Wake::Changed`] when a change was
+    /// announced since the last plan (during a fetch, or by a different UIDNEXT).
+    ///
+    /// Unlike async-imap's own IDLE, a dropped connection is an error here, never a quiet
+    /// wake-up. Cancelling the future mid-IDLE is safe for [`Connection::logout`], which
+    /// ends the IDLE first.
+    ///
+    /// # Errors
+    /// The connection dropped, the server refused IDLE or DONE, or went silent.
+    pub async fn idle(
+        &mut self,
+        folder: &str,
+        stop: impl Future<Output = ()>,
+    ) -> Result<Wake, ImapError> {
+        if self.selected.as_ref().is_none_or(|(f, _)| f != folder) {
+            self.select(folder).await?;
+        }
+        if self.conn.changed.swap(false, Ordering::Relaxed) {
+            return Ok(Wake::Changed);
+        }
+        let tag = self
+            .conn
+            .step("IDLE", self.session.run_command("IDLE"))
+            .await?;
+        self.in_idle = true;
+        let mut wake = None;
+        loop {
+            let answer = self
+                .conn
+                .next(&mut self.session, "IDLE", |response| match response {
+                    Response::Continue(_) => Some(Ok(())),
+                    Response::Done {
+                        tag: done,
+                        status,
+                        outcome,
+                    } if *done == tag => Some(Err(format!(
+                        "IDLE {}: {}",
+                        if *status == Status::No {
+                            "refused"
+                        } else {
+                            "rejected"
+                        },
+                        outcome.information.as_deref().unwrap_or("")
+                    ))),
+                    Response::Data {
+                        status: Status::Ok, ..
+                    } => None,
+                    _ => {
+                        wake = Some(Wake::Changed);
+                        None
+                    }
+                })
+                .await?;
+            match answer {
+                Some(Ok(())) => break,
+                Some(Err(reason)) => {
+                    self.in_idle = false;
+                    return Err(self.conn.protocol_error(reason));
+                }
+                None => {}
+            }
+        }
+        let wake = match wake {
+            Some(wake) => wake,
+            None => {
+                tokio::pin!(stop);
+                loop {
+                    tokio::select! {
+                        response = self.session.read_response() => {
+                            let response = response
+                                .map_err(|e| self.conn.connect_error(format_args!("IDLE: {e}")))?
+                                .ok_or_else(|| self.conn.connect_error("IDLE: connection lost"))?;
+                            let parsed = response.parsed();
+                            self.conn.check_bye("IDLE", parsed)?;
+                            // Keep-alives ("* OK Still here") say nothing new.
+                            if !matches!(parsed, Response::Data { status: Status::Ok, .. }) {
+                                break Wake::Changed;
+                            }
+                        }
+                        () = &mut stop => break Wake::Stopped,
+                    }
+                }
+            }
+        };
+        self.conn
+            .step("DONE", self.session.run_command_untagged("DONE"))
+            .await?;
+        loop {
+            let done = self
+                .conn
+                .next(&mut self.session, "DONE", |response| match response {
+                    Response::Done {
+                        tag: done,
+                        status,
+                        outcome,
+                    } if *done == tag => Some((
+                        Completion::of(status),
+                        outcome.information.as_deref().unwrap_or("").to_owned(),
+                    )),
+                    _ => None,
+                })
+                .await?;
+            if let Some((status, text)) = done {
+                self.in_idle = false;
+                return match status {
+                    Completion::Ok => Ok(wake),
+                    _ => Err(self
+                        .conn
+                        .protocol_error(format_args!("IDLE ended with {status:?}: {text}"))),
+                };
+            }
+        }
+    }
+
+    /// Says goodbye within `limit`, ending an interrupted IDLE first; best effort, since
+    /// everything is committed by the time anyone logs out.
+    pub async fn logout(mut self, limit: Duration) {
+        let server = self.conn.server.clone();
+        let goodbye = async {
+            if self.in_idle {
+                self.session.run_command_untagged("DONE").await?;
+            }
+            self.session.logout().await
+        };
+        match tokio::time::timeout(limit, goodbye).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(%server, "IMAP logout: {e}"),
+            Err(_) => tracing::debug!(%server, "IMAP logout: no answer in time"),
+        }
+    }
+}
+
 /// The IMAP session's transport: TLS for `implicit` and `starttls`, bare TCP for `none`.
-enum Stream {
+pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }
@@ -222,12 +727,24 @@ impl AsyncWrite for Stream {
 }
 
 /// One connection's server name and limits, to turn every failure into an [`ImapError`].
-struct Conn<'a> {
+pub(crate) struct Conn<'a> {
     server: String,
     options: &'a SyncOptions,
+    /// The server announced new mail (EXISTS, RECENT) in passing, during another
+    /// command: the next IDLE must not wait for it.
+    changed: AtomicBool,
 }
 
-impl Conn<'_> {
+impl<'a> Conn<'a> {
+    /// The connection to the account's IMAP server, under `options`' limits.
+    pub(crate) fn new(account: &EmailAccount, options: &'a SyncOptions) -> Conn<'a> {
+        Conn {
+            server: format!("{}:{}", account.imap.host, account.imap.port),
+            options,
+            changed: AtomicBool::new(false),
+        }
+    }
+
     fn connect_error(&self, reason: impl fmt::Display) -> ImapError {
         ImapError::Connect {
             server: self.server.clone(),
@@ -268,7 +785,7 @@ impl Conn<'_> {
     }
 
     /// Runs one command under the command timeout.
-    async fn step<T>(
+    pub(crate) async fn step<T>(
         &self,
         what: &str,
         command: impl Future<Output = async_imap::error::Result<T>>,
@@ -433,43 +950,78 @@ impl Conn<'_> {
     ) -> Result<(), ImapError> {
         let tag = self.step(what, session.run_command(command)).await?;
         loop {
-            let response =
-                tokio::time::timeout(self.options.command_timeout, session.read_response())
-                    .await
-                    .map_err(|_| self.silent(what))?
-                    .map_err(|e| self.connect_error(format_args!("{what}: {e}")))?
-                    .ok_or_else(|| self.connect_error(format_args!("{what}: connection lost")))?;
-            match response.parsed() {
-                Response::Done {
-                    tag: done,
-                    status,
-                    outcome,
-                } if *done == tag => {
-                    let text = outcome.information.as_deref().unwrap_or("");
-                    return match status {
-                        Status::Ok => Ok(()),
-                        Status::No => {
-                            Err(self.protocol_error(format_args!("{what} refused: {text}")))
+            let done = self
+                .next(session, what, |response| match response {
+                    Response::Done {
+                        tag: done,
+                        status,
+                        outcome,
+                    } if *done == tag => Some((
+                        Completion::of(status),
+                        outcome.information.as_deref().unwrap_or("").to_owned(),
+                    )),
+                    other => {
+                        if matches!(
+                            other,
+                            Response::MailboxData(
+                                MailboxDatum::Exists(_) | MailboxDatum::Recent(_)
+                            )
+                        ) {
+                            self.changed.store(true, Ordering::Relaxed);
                         }
-                        _ => Err(self.protocol_error(format_args!("{what} rejected: {text}"))),
-                    };
-                }
-                Response::Data {
-                    status: Status::Bye,
-                    outcome,
-                } => {
-                    return Err(self.connect_error(format_args!(
-                        "{what}: server said BYE: {}",
-                        outcome.information.as_deref().unwrap_or("")
-                    )));
-                }
-                other => each(other),
+                        each(other);
+                        None
+                    }
+                })
+                .await?;
+            if let Some((status, text)) = done {
+                return match status {
+                    Completion::Ok => Ok(()),
+                    Completion::No => {
+                        Err(self.protocol_error(format_args!("{what} refused: {text}")))
+                    }
+                    Completion::Bad => {
+                        Err(self.protocol_error(format_args!("{what} rejected: {text}")))
+                    }
+                };
             }
         }
     }
 
+    /// Reads the next response under the command timeout and hands it to `f`; a lost
+    /// connection or a BYE is an error. (async-imap does not export the response type,
+    /// hence the visitor.)
+    async fn next<R>(
+        &self,
+        session: &mut Session<Stream>,
+        what: &str,
+        f: impl FnOnce(&Response<'_>) -> R,
+    ) -> Result<R, ImapError> {
+        let response = tokio::time::timeout(self.options.command_timeout, session.read_response())
+            .await
+            .map_err(|_| self.silent(what))?
+            .map_err(|e| self.connect_error(format_args!("{what}: {e}")))?
+            .ok_or_else(|| self.connect_error(format_args!("{what}: connection lost")))?;
+        let parsed = response.parsed();
+        self.check_bye(what, parsed)?;
+        Ok(f(parsed))
+    }
+
+    fn check_bye(&self, what: &str, response: &Response<'_>) -> Result<(), ImapError> {
+        match response {
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => Err(self.connect_error(format_args!(
+                "{what}: server said BYE: {}",
+                outcome.information.as_deref().unwrap_or("")
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// `UID SEARCH query`: the matching UIDs.
-    async fn search(
+    pub(crate) async fn search(
         &self,
         session: &mut Session<Stream>,
         query: &str,
@@ -533,83 +1085,6 @@ impl Conn<'_> {
     }
 }
 
-async fn sync_folder(
-    conn: &Conn<'_>,
-    session: &mut Session<Stream>,
-    account: &EmailAccount,
-    folder: &str,
-    store: &SharedStore,
-) -> Result<FolderReport, ImapError> {
-    let mailbox = conn.step("SELECT", session.select(folder)).await?;
-    let uidvalidity = mailbox.uid_validity.ok_or_else(|| {
-        conn.protocol_error(format_args!("SELECT {folder:?} gave no UIDVALIDITY"))
-    })?;
-    let state = {
-        let (name, folder) = (account.name.clone(), folder.to_owned());
-        store
-            .call(move |s| s.email_sync_state(&name, &folder))
-            .await?
-    };
-    let mut report = FolderReport {
-        folder: folder.to_owned(),
-        ..FolderReport::default()
-    };
-    let batch_size = conn.options.batch_size.max(1);
-    let mark_seen = account.mark_seen.unwrap_or(DEFAULT_MARK_SEEN);
-
-    if let Some((recorded, last_uid)) = state
-        && recorded == uidvalidity
-    {
-        // Nothing new: spares a SEARCH on every pass of an idle folder.
-        if mailbox
-            .uid_next
-            .is_some_and(|next| next <= last_uid.saturating_add(1))
-        {
-            return Ok(report);
-        }
-        let query = format!("UID {}:*", last_uid.saturating_add(1));
-        let found = conn.search(session, &query).await?;
-        // `n:*` always matches the highest UID, even when it is below n.
-        let mut uids: Vec<u32> = found.into_iter().filter(|&u| u > last_uid).collect();
-        uids.sort_unstable();
-        for batch in uids.chunks(batch_size) {
-            sync_batch(conn, session, account, store, batch, mark_seen, &mut report).await?;
-            let highest = batch.iter().copied().max().unwrap_or(last_uid);
-            let (name, folder) = (account.name.clone(), folder.to_owned());
-            store
-                .call(move |s| s.set_email_sync_state(&name, &folder, uidvalidity, highest))
-                .await?;
-        }
-        return Ok(report);
-    }
-
-    // A first sync, or a renumbered folder read afresh under the same bound: the UIDs
-    // recorded before mean nothing now, and what was stored dedupes by Message-ID.
-    report.uidvalidity_changed = state.is_some();
-    let days = account.first_sync_days.unwrap_or(DEFAULT_FIRST_SYNC_DAYS);
-    let query = format!("SINCE {}", imap_date(Timestamp::now(), days));
-    let mut uids = conn.search(session, &query).await?;
-    uids.sort_unstable_by(|a, b| b.cmp(a));
-    // Mail older than the bound must not come in later as "new", so the recorded mark is
-    // the top of the folder, not just the newest message imported.
-    let mut top = uids.first().copied().unwrap_or(0);
-    match mailbox.uid_next {
-        Some(next) => top = top.max(next.saturating_sub(1)),
-        None => {
-            let all = conn.search(session, "ALL").await?;
-            top = top.max(all.into_iter().max().unwrap_or(0));
-        }
-    }
-    for batch in uids.chunks(batch_size) {
-        sync_batch(conn, session, account, store, batch, mark_seen, &mut report).await?;
-    }
-    let (name, folder) = (account.name.clone(), folder.to_owned());
-    store
-        .call(move |s| s.set_email_sync_state(&name, &folder, uidvalidity, top))
-        .await?;
-    Ok(report)
-}
-
 /// Fetches, parses and commits one batch, then flags it `\Seen` if asked. Recording the
 /// folder's progress is the caller's, since first and later syncs do it differently.
 async fn sync_batch(
@@ -629,12 +1104,13 @@ async fn sync_batch(
     let own = vec![account.address.clone()];
     // Parsing is CPU work on untrusted input; it stays off the async workers.
     let parsed = tokio::task::spawn_blocking(move || {
-        let mut inbound: Vec<Inbound> = Vec::new();
+        // Each with whether it came from our own address (maybe a copy of our reply).
+        let mut inbound: Vec<(Inbound, bool)> = Vec::new();
         let mut unreadable: Vec<(String, Vec<u8>, String)> = Vec::new();
         for (_, raw) in messages {
             let mail = mime::parse(&raw, &name, &own);
             match mail.inbound {
-                Some(message) => inbound.push(message),
+                Some(message) => inbound.push((message, mail.from_us)),
                 None => {
                     let reason = if mail.problems.is_empty() {
                         "not a readable email".to_owned()
@@ -652,16 +1128,29 @@ async fn sync_batch(
 
     let (inbound, unreadable) = parsed;
     let name = account.name.clone();
-    let (outcomes, dead) = store
+    let (outcomes, dead, echoes) = store
         .call(move |s| {
             let now = Timestamp::now();
-            let outcomes = ingest::ingest_batch(s, &inbound, now)?;
+            // Our own sent reply, back through a folder (a Bcc to ourselves, a server
+            // that files a copy): it is stored already as the outbound message, and
+            // ingesting it would open a conversation with ourselves.
+            let mut fresh = Vec::with_capacity(inbound.len());
+            let mut echoes = 0;
+            for (message, from_us) in inbound {
+                if from_us && s.is_sent_reply(&message.external_id)? {
+                    echoes += 1;
+                } else {
+                    fresh.push(message);
+                }
+            }
+            let outcomes = ingest::ingest_batch(s, &fresh, now)?;
             for (id, raw, reason) in &unreadable {
                 ingest::dead_letter(s, Channel::Email, &name, Some(id), raw, reason, now)?;
             }
-            Ok((outcomes, unreadable.len()))
+            Ok((outcomes, unreadable.len(), echoes))
         })
         .await?;
+    report.duplicates += echoes;
     for outcome in outcomes {
         match outcome {
             Outcome::New { .. } => report.stored += 1,
@@ -675,6 +1164,24 @@ async fn sync_batch(
         conn.mark_seen(session, &fetched).await?;
     }
     Ok(())
+}
+
+/// How a tagged command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Completion {
+    Ok,
+    No,
+    Bad,
+}
+
+impl Completion {
+    fn of(status: &Status) -> Completion {
+        match status {
+            Status::Ok => Completion::Ok,
+            Status::No => Completion::No,
+            _ => Completion::Bad,
+        }
+    }
 }
 
 /// A UID set for a command: single UIDs and runs, `1:3,7,9:12`, so a batch of
@@ -706,14 +1213,30 @@ fn uid_set(uids: &[u32]) -> String {
 }
 
 /// The date `days` before `now` in SEARCH's `d-Mon-yyyy` form (RFC 3501 `date`), in UTC.
+#[cfg(test)]
 fn imap_date(now: Timestamp, days: u32) -> String {
+    imap_date_of(since_day(now, days))
+}
+
+/// The UTC day `days` before `now`.
+fn since_day(now: Timestamp, days: u32) -> Date {
+    now.checked_sub(SignedDuration::from_hours(i64::from(days) * 24))
+        .unwrap_or(Timestamp::MIN)
+        .to_zoned(TimeZone::UTC)
+        .date()
+}
+
+/// Midnight UTC at the start of `date`: what the store records as a folder's horizon.
+fn day_start(date: Date) -> Timestamp {
+    date.to_zoned(TimeZone::UTC)
+        .map_or(Timestamp::MIN, |z| z.timestamp())
+}
+
+/// `date` in SEARCH's `d-Mon-yyyy` form (RFC 3501 `date`).
+fn imap_date_of(date: Date) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let since = now
-        .checked_sub(SignedDuration::from_hours(i64::from(days) * 24))
-        .unwrap_or(Timestamp::MIN);
-    let date = since.to_zoned(TimeZone::UTC).date();
     let month = usize::try_from(date.month() - 1)
         .ok()
         .and_then(|m| MONTHS.get(m))
