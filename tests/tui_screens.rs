@@ -98,6 +98,121 @@ fn every_view_at_80x24_and_160x48() {
     }
 }
 
+/// Three dead letters (one hostile) and an account in each kind of health, written at
+/// the injected clock.
+fn with_email_trouble(f: &mut Fixture) {
+    use comptoir::model::{Channel, ChannelHealth, HealthState};
+    let minutes = |m: i64| now() - jiff::SignedDuration::from_mins(m);
+    /// Channel, account, external id, raw bytes, reason, minutes ago.
+    type Letter<'a> = (Channel, &'a str, Option<&'a str>, &'a [u8], &'a str, i64);
+    let letters: [Letter<'_>; 3] = [
+        (
+            Channel::Email,
+            "boutique",
+            Some("<8f2@mailer.example>"),
+            b"Return-Path: <x@mailer.example>\r\nFrom: =?utf-8?Q?broken\r\nSubject: \x1b[2J\x1b]0;owned\x07Facture impay\xe9e\r\nContent-Type: multipart/mixed; boundary=\r\n\r\nbody",
+            "the MIME parser failed on this message",
+            95,
+        ),
+        (
+            Channel::Email,
+            "boutique",
+            None,
+            b"just bytes\n",
+            "not a mail message: no From, Subject, Message-ID or Date header",
+            40,
+        ),
+        (
+            Channel::Chat,
+            "site",
+            None,
+            b"{\"visitor\":",
+            "body is not JSON \u{1b}]52;c;cHduZWQ=\u{7}\u{202e}(truncated)",
+            3,
+        ),
+    ];
+    for (channel, account, id, raw, reason, ago) in letters {
+        comptoir::ingest::dead_letter(
+            &mut f.store,
+            channel,
+            account,
+            id,
+            raw,
+            reason,
+            minutes(ago),
+        )
+        .unwrap();
+    }
+    let base = ChannelHealth {
+        channel: Channel::Email,
+        account: String::new(),
+        state: HealthState::Idle,
+        done: None,
+        total: None,
+        until: None,
+        last_error: None,
+        updated_at: minutes(1),
+    };
+    let accounts = [
+        ChannelHealth {
+            account: "boutique".into(),
+            state: HealthState::Syncing,
+            done: Some(120),
+            total: Some(800),
+            ..base.clone()
+        },
+        ChannelHealth {
+            account: "atelier".into(),
+            state: HealthState::Backoff,
+            until: Some(now() + jiff::SignedDuration::from_mins(2)),
+            last_error: Some("connection refused (os error 111)".into()),
+            ..base.clone()
+        },
+        ChannelHealth {
+            account: "compta".into(),
+            state: HealthState::AuthFailed,
+            ..base.clone()
+        },
+        ChannelHealth {
+            account: "archives".into(),
+            updated_at: minutes(180),
+            ..base.clone()
+        },
+        ChannelHealth {
+            channel: Channel::Chat,
+            account: "site".into(),
+            ..base
+        },
+    ];
+    for h in &accounts {
+        f.store.set_channel_health(h).unwrap();
+    }
+    runner::reload(&mut f.store, &mut f.app).unwrap();
+}
+
+/// The dead-letter view, and the status line with every account's health, reached by
+/// keys after the store has had email trouble.
+const TROUBLE_STATES: &[(&str, &str)] = &[
+    ("status_health", ""),
+    ("deadletters", "D"),
+    ("deadletters_second", "Dj"),
+    ("deadletters_delete", "Djjd"),
+];
+
+#[test]
+fn email_trouble_at_80x24_and_160x48() {
+    for size in [(80u16, 24u16), (160, 48)] {
+        for (name, keys) in TROUBLE_STATES {
+            let mut f = fixture(size);
+            with_email_trouble(&mut f);
+            press(&mut f, keys);
+            let s = screen(&f.app);
+            assert!(!s.contains('\u{1b}'), "an escape reached the screen:\n{s}");
+            insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), s);
+        }
+    }
+}
+
 #[test]
 fn hostile_text_never_reaches_the_terminal() {
     let mut f = fixture((160, 48));

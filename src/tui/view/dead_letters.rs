@@ -10,6 +10,7 @@ use ratatui::widgets::Widget;
 
 use super::{clock, inner, pane_block};
 use crate::tui::app::App;
+use crate::tui::key::{Key, KeyCode};
 use crate::tui::keymap::Mode;
 use crate::tui::text;
 
@@ -36,12 +37,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         area.width,
         area.height - list_height,
     );
-    let title = format!(" Dead letters · {} │ {} ", view.items.len(), key_help(app));
+    let title = format!("Dead letters · {} │ {}", view.items.len(), key_help(app));
     let title = text::truncate(
         &text::clean_line(&title),
-        usize::from(area.width.saturating_sub(2)),
+        usize::from(area.width.saturating_sub(4)),
     );
-    pane_block(format!("{title} "), true).render(list, buf);
+    pane_block(format!(" {title} "), true).render(list, buf);
     let rows = inner(list);
     if rows.height == 0 || rows.width == 0 {
         return;
@@ -95,7 +96,7 @@ fn draw_detail(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let title = format!(
-        " Dead letter {} · {} · {} ",
+        "Dead letter {} · {} · {}",
         d.id,
         crate::tui::files::human_size(d.size),
         d.external_id
@@ -103,10 +104,10 @@ fn draw_detail(app: &App, area: Rect, buf: &mut Buffer) {
             .map_or_else(|| "no id".to_owned(), |i| text::clean_line(i).into_string())
     );
     let title = text::truncate(
-        &text::clean(&title),
-        usize::from(area.width.saturating_sub(2)),
+        &text::clean_line(&title),
+        usize::from(area.width.saturating_sub(4)),
     );
-    pane_block(title.into_string(), false).render(area, buf);
+    pane_block(format!(" {title} "), false).render(area, buf);
     let inner = inner(area);
     let width = usize::from(inner.width);
     if width == 0 {
@@ -159,10 +160,16 @@ fn key_help(app: &App) -> String {
     ]
     .iter()
     .filter_map(|(run, what)| {
-        bindings.iter().find(|b| b.run == *run).map(|b| {
-            let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-            format!("{} {what}", keys.join(" "))
-        })
+        // Esc reads as "back" to everyone, whatever else a map binds.
+        let esc = [Key::plain(KeyCode::Esc)];
+        bindings
+            .iter()
+            .filter(|b| b.run == *run)
+            .min_by_key(|b| b.keys != esc)
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+                format!("{} {what}", keys.join(" "))
+            })
     })
     .collect::<Vec<_>>()
     .join(" · ")

@@ -19,16 +19,32 @@ pub const STALE_AFTER: SignedDuration = SignedDuration::from_mins(60);
 /// The longest account name shown; a longer one is cut.
 const MAX_NAME: usize = 20;
 
+/// How bad an account's state is, which decides how long it stays on a narrow status
+/// line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Working or deliberately stopped: the first to make way.
+    Healthy,
+    /// Claims to be working, but nobody has confirmed it for [`STALE_AFTER`].
+    Stale,
+    /// Failing and retrying.
+    Backoff,
+    /// The server refused the credentials: nothing arrives until the config changes.
+    AuthFailed,
+}
+
 /// One account's health as the status line shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthLabel {
     /// The text, widest first: the status line takes the first that fits.
     pub texts: Vec<String>,
+    /// What follows it when there is room (`: connection refused`), widest first; it
+    /// makes way before the label itself.
+    pub detail: Vec<String>,
     /// Its colour.
     pub style: Style,
-    /// A problem the agent should see (auth failed, backing off, stale) rather than a
-    /// healthy state, which makes way first on a narrow terminal.
-    pub problem: bool,
+    /// How bad it is.
+    pub kind: Kind,
 }
 
 /// The labels of every account, in the store's order (channel, then account).
@@ -82,51 +98,38 @@ pub fn label(h: &ChannelHealth, shared: bool, now: Timestamp, tz: &TimeZone) -> 
                 format!("{name} ? {what}, {} ago", ago(now, h.updated_at)),
                 format!("{name} ?"),
             ],
+            detail: Vec::new(),
             style: Style::new().fg(Color::Yellow),
-            problem: true,
+            kind: Kind::Stale,
         };
     }
-    let base = format!("{name} {what}");
-    match h.state {
-        HealthState::Backoff => {
-            let error = h
-                .last_error
-                .as_deref()
-                .map(text::clean_line)
-                .filter(|e| !e.is_empty());
-            let mut texts = Vec::new();
-            if let Some(e) = error {
-                for max in [40, 16] {
-                    texts.push(format!("{base}: {}", text::truncate(&e, max)));
-                }
-                texts.dedup();
-            }
-            texts.push(base);
-            HealthLabel {
-                texts,
-                style: Style::new().fg(Color::Yellow),
-                problem: true,
-            }
+    let texts = vec![format!("{name} {what}")];
+    let (style, kind) = match h.state {
+        HealthState::Backoff => (Style::new().fg(Color::Yellow), Kind::Backoff),
+        HealthState::AuthFailed => (Style::new().fg(Color::Red), Kind::AuthFailed),
+        HealthState::Idle | HealthState::Polling => (Style::new().fg(Color::Green), Kind::Healthy),
+        HealthState::Stopped => (Style::new().fg(Color::DarkGray), Kind::Healthy),
+        HealthState::Connecting | HealthState::Syncing => {
+            (Style::new().fg(Color::Cyan), Kind::Healthy)
         }
-        HealthState::AuthFailed => HealthLabel {
-            texts: vec![base],
-            style: Style::new().fg(Color::Red),
-            problem: true,
-        },
-        HealthState::Idle | HealthState::Polling => HealthLabel {
-            texts: vec![base],
-            style: Style::new().fg(Color::Green),
-            problem: false,
-        },
-        HealthState::Stopped => HealthLabel {
-            texts: vec![base],
-            style: Style::new().fg(Color::DarkGray),
-            problem: false,
-        },
-        HealthState::Connecting | HealthState::Syncing => HealthLabel {
-            texts: vec![base],
-            style: Style::new().fg(Color::Cyan),
-            problem: false,
-        },
+    };
+    let mut detail = Vec::new();
+    if h.state == HealthState::Backoff
+        && let Some(e) = h
+            .last_error
+            .as_deref()
+            .map(text::clean_line)
+            .filter(|e| !e.is_empty())
+    {
+        for max in [40, 16] {
+            detail.push(format!(": {}", text::truncate(&e, max)));
+        }
+        detail.dedup();
+    }
+    HealthLabel {
+        texts,
+        detail,
+        style,
+        kind,
     }
 }

@@ -19,6 +19,8 @@ struct Segment {
     texts: Vec<Vec<Span<'static>>>,
     drop: u8,
     kept: bool,
+    /// Only means something after the segment before it (an error's detail).
+    follows: bool,
 }
 
 impl Segment {
@@ -27,17 +29,22 @@ impl Segment {
             texts,
             drop,
             kept: false,
+            follows: false,
         }
     }
 }
 
-/// Make-way order, first to go first: healthy accounts, the counts (which shrink to
-/// short names), the dead-letter count, account problems, the oldest wait, the
-/// unanswered count, the availability. The name and a pending key sequence stay.
-const DROP_HEALTHY: u8 = 7;
-const DROP_COUNTS: u8 = 6;
-const DROP_DEAD_LETTERS: u8 = 5;
-const DROP_PROBLEM: u8 = 4;
+/// Make-way order, first to go first: healthy accounts, the detail of a backoff error
+/// (cut, then dropped), the counts (which shrink to short names), the dead-letter count,
+/// stale accounts, backing-off accounts, failed logins, the oldest wait, the unanswered
+/// count, the availability. The name and a pending key sequence stay.
+const DROP_HEALTHY: u8 = 10;
+const DROP_ERROR_DETAIL: u8 = 9;
+const DROP_COUNTS: u8 = 8;
+const DROP_DEAD_LETTERS: u8 = 7;
+const DROP_STALE: u8 = 6;
+const DROP_BACKOFF: u8 = 5;
+const DROP_AUTH: u8 = 4;
 const DROP_OLDEST: u8 = 3;
 const DROP_UNANSWERED: u8 = 2;
 const DROP_AVAILABILITY: u8 = 1;
@@ -47,11 +54,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
         return;
     }
-    let mut segments = segments(app, area.width);
-    fit(&mut segments, usize::from(area.width));
+    let segments = segments(app, area.width);
+    let choice = fit(&segments, usize::from(area.width));
     let spans: Vec<Span<'static>> = segments
         .into_iter()
-        .filter_map(|s| s.texts.into_iter().next())
+        .zip(choice)
+        .filter_map(|(s, c)| c.and_then(|c| s.texts.into_iter().nth(c)))
         .flatten()
         .collect();
     buf.set_style(area, Style::new().bg(Color::Indexed(236)));
@@ -121,10 +129,11 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
         ));
     }
     for label in health::labels(&app.health, app.now, &app.tz) {
-        let drop = if label.problem {
-            DROP_PROBLEM
-        } else {
-            DROP_HEALTHY
+        let drop = match label.kind {
+            health::Kind::Healthy => DROP_HEALTHY,
+            health::Kind::Stale => DROP_STALE,
+            health::Kind::Backoff => DROP_BACKOFF,
+            health::Kind::AuthFailed => DROP_AUTH,
         };
         let texts = label
             .texts
@@ -132,6 +141,17 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
             .map(|t| vec![Span::raw(" │ "), Span::styled(t, label.style)])
             .collect();
         segments.push(Segment::new(drop, texts));
+        if !label.detail.is_empty() {
+            let texts = label
+                .detail
+                .into_iter()
+                .map(|t| vec![Span::styled(t, label.style)])
+                .collect();
+            segments.push(Segment {
+                follows: true,
+                ..Segment::new(DROP_ERROR_DETAIL, texts)
+            });
+        }
     }
     if app.dead_letter_count > 0 {
         let n = app.dead_letter_count;
@@ -169,35 +189,62 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
     segments
 }
 
-/// Shrinks, then removes, the segments that make way first until the line fits.
-fn fit(segments: &mut Vec<Segment>, width: usize) {
-    let span_width =
-        |spans: &[Span<'_>]| -> usize { spans.iter().map(|s| text::width(&s.content)).sum() };
-    loop {
-        let total: usize = segments
+/// Which text of each segment is shown (`None`: none). Segments that make way first
+/// shrink, then go, until the line fits; then the cut ones get back their widest text
+/// that fits, most important first, where a later, bigger cut freed room.
+fn fit(segments: &[Segment], width: usize) -> Vec<Option<usize>> {
+    let cols = |i: usize, c: usize| -> usize {
+        segments[i].texts[c]
             .iter()
-            .filter_map(|s| s.texts.first())
-            .map(|t| span_width(t))
-            .sum();
-        if total <= width {
-            return;
-        }
-        // The last of the first-to-go, so the right end of the line gives way first.
-        let Some(i) = segments
+            .map(|s| text::width(&s.content))
+            .sum()
+    };
+    let total = |choice: &[Option<usize>]| -> usize {
+        choice
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.drop > 0 && (s.texts.len() > 1 || !s.kept))
-            .max_by_key(|(i, s)| (s.drop, *i))
-            .map(|(i, _)| i)
+            .filter_map(|(i, c)| c.map(|c| cols(i, c)))
+            .sum()
+    };
+    let mut choice: Vec<Option<usize>> = segments
+        .iter()
+        .map(|s| (!s.texts.is_empty()).then_some(0))
+        .collect();
+    let mut cut = Vec::new();
+    while total(&choice) > width {
+        // The last of the first-to-go, so the right end of the line gives way first.
+        let Some((i, c)) = choice
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.map(|c| (i, c)))
+            .filter(|&(i, c)| {
+                let s = &segments[i];
+                s.drop > 0 && (c + 1 < s.texts.len() || !s.kept)
+            })
+            .max_by_key(|&(i, _)| (segments[i].drop, i))
         else {
-            return;
+            break;
         };
-        if segments[i].texts.len() > 1 {
-            segments[i].texts.remove(0);
-        } else {
-            segments.remove(i);
+        choice[i] = (c + 1 < segments[i].texts.len()).then_some(c + 1);
+        if !cut.contains(&i) {
+            cut.push(i);
         }
     }
+    cut.sort_by_key(|&i| (segments[i].drop, i));
+    for i in cut {
+        if segments[i].follows && (i == 0 || choice[i - 1].is_none()) {
+            continue;
+        }
+        let now = choice[i];
+        for c in 0..now.unwrap_or(segments[i].texts.len()) {
+            choice[i] = Some(c);
+            if total(&choice) <= width {
+                break;
+            }
+            choice[i] = now;
+        }
+    }
+    choice
 }
 
 /// Draws the command line, a confirmation question, or the last message.
