@@ -498,3 +498,42 @@ async fn our_own_reply_coming_back_is_not_a_new_message() {
     );
     running.stop(&store).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_folders_are_polled_while_the_first_idles() {
+    let server = Dovecot::start();
+    server.create("Support").await;
+    let (_dir, store) = store();
+    let mut account = account(&server);
+    account.folders = vec!["INBOX".into(), "Support".into()];
+    account.poll_seconds = 1;
+    let running = start(account, PASSWORD, &store, options());
+    wait_for_state(&store, HealthState::Idle).await;
+    server
+        .append("Support", &mail(1, "alice@example.com", "in support"), None)
+        .await;
+    wait_for_count(&store, 1).await;
+    server
+        .append("INBOX", &mail(2, "bob@example.org", "in the inbox"), None)
+        .await;
+    wait_for_count(&store, 2).await;
+    wait_for_state(&store, HealthState::Idle).await;
+    running.stop(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_idle_is_polled() {
+    // The capabilities Dovecot would advertise, minus IDLE.
+    let server = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n");
+    let (_dir, store) = store();
+    let mut account = account(&server);
+    account.poll_seconds = 1;
+    let running = start(account, PASSWORD, &store, options());
+    wait_for_state(&store, HealthState::Polling).await;
+    server
+        .append("INBOX", &mail(1, "alice@example.com", "polled"), None)
+        .await;
+    wait_for_count(&store, 1).await;
+    wait_for_state(&store, HealthState::Polling).await;
+    running.stop(&store).await;
+}

@@ -34,11 +34,19 @@ pub struct Dovecot {
     /// IMAP over implicit TLS.
     pub tls_port: u16,
     child: Option<Child>,
+    /// Appended to the generated configuration.
+    extra: String,
 }
 
 impl Dovecot {
     /// Starts a fresh server, or panics saying why.
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// Starts a fresh server with `extra` appended to its configuration (e.g. a different
+    /// `imap_capability`), or panics saying why.
+    pub fn start_with(extra: &str) -> Dovecot {
         match Command::new("dovecot").arg("--version").output() {
             Err(e) if e.kind() == ErrorKind::NotFound => panic!(
                 "Dovecot is missing: install it with `apt-get install dovecot-imapd` (scripts/test does)"
@@ -86,6 +94,7 @@ impl Dovecot {
             plain_port: 0,
             tls_port: 0,
             child: None,
+            extra: extra.to_owned(),
         };
         // Another test may grab a port between our probe and Dovecot's bind; new ports
         // then.
@@ -176,10 +185,12 @@ service imap-login {{
     ssl = yes
   }}
 }}
+{extra}
 ",
             pid = std::process::id(),
             plain = self.plain_port,
             tls = self.tls_port,
+            extra = self.extra,
         );
         std::fs::write(self.dir.path().join("dovecot.conf"), config).expect("dovecot.conf");
     }

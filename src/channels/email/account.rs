@@ -19,7 +19,7 @@ use crate::config::EmailAccount;
 use crate::model::{Channel, ChannelHealth, HealthState};
 use crate::outbox::RetryPolicy;
 use crate::secret::SecretString;
-use crate::store::SharedStore;
+use crate::store::{SharedStore, StoreError};
 
 /// How long an IDLE lasts before it is ended and sent again, when not configured: well
 /// under the 29 minutes after which RFC 2177 allows a server to log an idle client out.
@@ -251,12 +251,7 @@ impl Life<'_> {
     ) -> Result<(), ImapError> {
         let plan = connection.plan_new(self.account, self.store).await?;
         self.run_plan(connection, health, plan).await?;
-        let name = self.account.name.clone();
-        let pending = self
-            .store
-            .call(move |s| s.email_older_pending(&name))
-            .await?;
-        if pending {
+        if self.older_pending().await? {
             let plan = connection.plan_older(self.account, self.store).await?;
             self.run_plan(connection, health, plan).await?;
         }
@@ -287,6 +282,27 @@ impl Life<'_> {
         Ok(())
     }
 
+    /// Whether an agent asked for older mail in a configured folder (a request for a
+    /// folder no longer configured could never be served, and must not wake us forever).
+    async fn older_pending(&self) -> Result<bool, StoreError> {
+        let (name, folders) = (self.account.name.clone(), self.account.folders.clone());
+        self.store
+            .call(move |s| {
+                if !s.email_older_pending(&name)? {
+                    return Ok(false);
+                }
+                for folder in &folders {
+                    if s.email_horizon(&name, folder)?
+                        .is_some_and(|h| h.older_days_requested > 0)
+                    {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            })
+            .await
+    }
+
     /// Completes after `limit`, or sooner when an agent asks for older mail.
     async fn wake_after(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
@@ -297,8 +313,7 @@ impl Life<'_> {
             if next >= deadline {
                 return;
             }
-            let name = self.account.name.clone();
-            match self.store.call(move |s| s.email_older_pending(&name)).await {
+            match self.older_pending().await {
                 Ok(true) => return,
                 Ok(false) => {}
                 // The store's trouble shows elsewhere; the wait goes on.

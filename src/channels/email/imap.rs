@@ -290,7 +290,10 @@ impl<'o> Connection<'o> {
         self.idle
     }
 
-    async fn select(&mut self, folder: &str) -> Result<u32, ImapError> {
+    /// SELECTs `folder`, returning its UIDVALIDITY. Outside planning (`planning` false),
+    /// a UIDNEXT other than the one the last plan saw means mail arrived since: the next
+    /// IDLE must not wait for it.
+    async fn select(&mut self, folder: &str, planning: bool) -> Result<u32, ImapError> {
         self.selected = None;
         let mailbox = self
             .conn
@@ -302,8 +305,9 @@ impl<'o> Connection<'o> {
         })?;
         self.selected = Some((folder.to_owned(), uidvalidity));
         if let Some(next) = mailbox.uid_next {
-            let before = self.uid_next.insert(folder.to_owned(), next);
-            if before.is_some_and(|b| b != next) {
+            if planning {
+                self.uid_next.insert(folder.to_owned(), next);
+            } else if self.uid_next.get(folder).is_some_and(|&seen| seen != next) {
                 self.conn.changed.store(true, Ordering::Relaxed);
             }
         }
@@ -325,7 +329,7 @@ impl<'o> Connection<'o> {
         self.conn.changed.store(false, Ordering::Relaxed);
         let mut plan = SyncPlan::default();
         for folder in &account.folders {
-            let uidvalidity = self.select(folder).await?;
+            let uidvalidity = self.select(folder, true).await?;
             let uid_next = self.uid_next.get(folder.as_str()).copied();
             let state = {
                 let (name, folder) = (account.name.clone(), folder.clone());
@@ -422,7 +426,7 @@ impl<'o> Connection<'o> {
                 });
                 continue;
             };
-            let uidvalidity = self.select(folder).await?;
+            let uidvalidity = self.select(folder, false).await?;
             if uidvalidity != horizon.uidvalidity {
                 continue;
             }
@@ -482,7 +486,7 @@ impl<'o> Connection<'o> {
                 let current = self.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
                 let uidvalidity = match current {
                     Some((f, v)) if f == planned.folder => v,
-                    _ => self.select(&planned.folder).await?,
+                    _ => self.select(&planned.folder, false).await?,
                 };
                 if uidvalidity != planned.uidvalidity {
                     return Err(self.conn.protocol_error(format_args!(
@@ -554,7 +558,7 @@ impl<'o> Connection<'o> {
         stop: impl Future<Output = ()>,
     ) -> Result<Wake, ImapError> {
         if self.selected.as_ref().is_none_or(|(f, _)| f != folder) {
-            self.select(folder).await?;
+            self.select(folder, false).await?;
         }
         if self.conn.changed.swap(false, Ordering::Relaxed) {
             return Ok(Wake::Changed);
