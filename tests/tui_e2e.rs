@@ -331,6 +331,71 @@ fn a_message_written_by_another_process_shows_up() {
     tmux.keys(&["q"]);
 }
 
+#[test]
+fn the_dead_letter_view_opens_from_a_key_and_shows_a_sanitised_reason() {
+    use comptoir::model::Channel;
+    use comptoir::store::Store;
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let data = home.path().join("shop");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Camille\"\ntimezone = \"Europe/Paris\"\n",
+    )
+    .expect("config");
+    let mut store = Store::open(&data.join("store.sqlite")).expect("store");
+    comptoir::ingest::dead_letter(
+        &mut store,
+        Channel::Email,
+        "boutique",
+        Some("<bad@x>"),
+        b"Subject: \x1b[31mrouge\x1b]0;titre\x07 facture\r\n\r\nbody",
+        "parser \u{1b}[31mfailed\u{1b}]52;c;cHduZWQ=\u{7} here",
+        jiff::Timestamp::now(),
+    )
+    .expect("dead letter");
+    let program = format!(
+        "{} --config {} --data-dir {}",
+        env!("CARGO_BIN_EXE_comptoir"),
+        config.display(),
+        data.display()
+    );
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+    tmux.wait("the dead-letter count", 20, |s| s.contains("1 dead letter"));
+    tmux.keys(&["D"]);
+    let screen = tmux.wait("the dead-letter view", 10, |s| {
+        s.contains("Dead letters · 1") && s.contains("Subject: rouge facture")
+    });
+    assert!(
+        screen.contains("parser failed here")
+            && !screen.contains("[31m")
+            && !screen.contains("]52;")
+            && !screen.contains("titre"),
+        "sanitised reason and headers: {screen}"
+    );
+    // Another process sets a second message aside: the open view follows the store.
+    comptoir::ingest::dead_letter(
+        &mut store,
+        Channel::Email,
+        "boutique",
+        Some("<worse@x>"),
+        b"X: y\r\n\r\n",
+        "second reason",
+        jiff::Timestamp::now(),
+    )
+    .expect("dead letter");
+    tmux.wait("the second dead letter", 10, |s| {
+        s.contains("Dead letters · 2")
+            && s.contains("second reason")
+            && s.contains("2 dead letters")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait("the inbox again", 10, |s| !s.contains("Dead letters ·"));
+    tmux.keys(&["q"]);
+    tmux.wait("the exit", 10, |_| tmux.pane_dead().is_some());
+}
+
 #[path = "common/dovecot.rs"]
 mod dovecot;
 
