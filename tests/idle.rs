@@ -237,9 +237,7 @@ async fn idle_delivers_a_new_message_within_seconds() {
     server
         .append("INBOX", &mail(2, "bob@example.org", "pushed"), None)
         .await;
-    let start = std::time::Instant::now();
     wait_for_count(&store, 2).await;
-    eprintln!("delivered {:?} after the APPEND", start.elapsed());
     assert!(stored(&store).await.iter().any(|m| m.1 == "pushed"));
     wait_for_state(&store, HealthState::Idle).await;
     running.stop(&store).await;
@@ -448,9 +446,9 @@ async fn shutdown_while_idling_is_prompt() {
         AccountOptions::default(),
     );
     wait_for_state(&store, HealthState::Idle).await;
-    let start = std::time::Instant::now();
+    // `stop` asserts that the account stops within seconds, though it is idling with
+    // the default 25-minute renewal.
     running.stop(&store).await;
-    eprintln!("stopped in {:?}", start.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,12 @@
-//! One IMAP sync pass: connect, log in, and bring every configured folder's new mail into
-//! the store through `ingest`, acknowledging upstream (progress, `\Seen`) only after the
-//! store has committed.
+//! IMAP sessions: connect, log in, and bring every configured folder's new mail into the
+//! store through `ingest`, acknowledging upstream (progress, `\Seen`) only after the store
+//! has committed; then IDLE until the server has news.
 //!
-//! [`sync_once`] holds no state between calls besides what it records in the store, so a
-//! supervising loop (reconnect with backoff, IDLE) can call it again after any error.
+//! A [`Connection`] plans a pass (`SELECT` and `UID SEARCH` per folder, so its size is
+//! known before any download), runs it batch by batch, and idles in between; it holds no
+//! sync state besides what it records in the store, so after any error a new connection
+//! resumes where the store says. [`sync_once`] is one pass on a fresh connection. The
+//! account's life around it (backoff, health, renewals) is `account`'s.
 //!
 //! Progress: later syncs record the folder's `last_uid` after each committed batch, so a
 //! dropped connection loses nothing and refetches at most one batch. The first sync of a
