@@ -161,3 +161,34 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
         received_at: ts(r.get(6)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_one_and_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        assert_eq!(store.dead_letter_count().unwrap(), 0);
+        let at = Timestamp::from_millisecond(1_700_000_000_000).unwrap();
+        let id = store
+            .write(|tx| tx.add_dead_letter(Channel::Chat, "site", None, "not JSON", b"{", at))
+            .unwrap();
+        assert_eq!(store.dead_letter_count().unwrap(), 1);
+        let one = store.dead_letter(id).unwrap().unwrap();
+        assert_eq!(
+            (
+                one.channel,
+                one.account.as_str(),
+                one.reason.as_str(),
+                one.size
+            ),
+            (Channel::Chat, "site", "not JSON", 1)
+        );
+        assert_eq!(store.dead_letters().unwrap(), vec![one]);
+        assert!(store.remove_dead_letter(id).unwrap());
+        assert_eq!(store.dead_letter(id).unwrap(), None);
+        assert_eq!(store.dead_letter_count().unwrap(), 0);
+    }
+}
