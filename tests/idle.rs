@@ -320,12 +320,35 @@ async fn a_wrong_password_is_auth_failed_without_showing_it() {
     let server = Dovecot::start();
     let (_dir, store) = store();
     let password = "Wr0ng-Pa55word";
-    let running = start(account(&server), password, &store, options());
+    let options = AccountOptions {
+        // A transient failure would be retried within milliseconds; a refused login
+        // must wait the cap instead.
+        retry: RetryPolicy {
+            base: Duration::from_millis(10),
+            cap: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        },
+        ..options()
+    };
+    let mut running = start(account(&server), password, &store, options);
     let failed = wait_for_state(&store, HealthState::AuthFailed).await;
     let error = failed.last_error.expect("the error is shown");
     eprintln!("{error}");
     assert!(error.contains("AUTHENTICATIONFAILED"), "{error}");
     assert!(!error.contains(password), "{error}");
+    // Past the first attempt's transitions, up to its failure.
+    while running.events.recv().await.unwrap().state != HealthState::AuthFailed {}
+    let attempts = async {
+        loop {
+            let h = running.events.recv().await.unwrap();
+            if h.state == HealthState::Connecting {
+                break;
+            }
+        }
+    };
+    // A second login within a second would be hammering.
+    let retried = tokio::time::timeout(Duration::from_secs(1), attempts).await;
+    assert!(retried.is_err(), "the login was retried at once");
     running.stop(&store).await;
 }
 
