@@ -99,7 +99,12 @@ pub fn save_dead_letter(
     };
     let name = format!("dead-letter-{id}.{ext}");
     Ok(
-        match files::save_new(path.map(Path::new), save_dir, &name, &raw) {
+        match files::save_new(
+            path.map(files::typed_path).as_deref(),
+            save_dir,
+            &name,
+            &raw,
+        ) {
             Ok(written) => Report::Done(format!(
                 "saved dead letter {id} ({}) to {}",
                 files::human_size(raw.len() as u64),
@@ -143,7 +148,12 @@ pub fn save_attachment(
         }
     };
     let file = files::safe_name(name, &format!("attachment-{number}"));
-    match files::save_new(path.map(Path::new), save_dir, &file, &bytes) {
+    match files::save_new(
+        path.map(files::typed_path).as_deref(),
+        save_dir,
+        &file,
+        &bytes,
+    ) {
         Ok(written) => Report::Done(format!(
             "saved {file} ({}) to {}",
             files::human_size(bytes.len() as u64),

@@ -116,6 +116,17 @@ pub fn save_new(
     ))
 }
 
+/// A path as the agent typed it, with a leading `~/` meaning their home directory, as in
+/// a shell (the command line has no shell to expand it).
+#[must_use]
+pub fn typed_path(typed: &str) -> PathBuf {
+    match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ if typed == "~" => std::env::var_os("HOME").map_or_else(|| typed.into(), PathBuf::from),
+        _ => PathBuf::from(typed),
+    }
+}
+
 /// A size in the unit that reads best: `512 B`, `12 KB`, `3.4 MB`.
 #[must_use]
 pub fn human_size(bytes: u64) -> String {
@@ -165,6 +176,15 @@ mod tests {
         assert_eq!(std::fs::read(&third).unwrap(), b"three");
         let missing = dir.path().join("nope/");
         assert!(save_new(Some(&missing), dir.path(), "a.txt", b"x").is_err());
+    }
+
+    #[test]
+    fn a_leading_tilde_is_home() {
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap());
+        assert_eq!(typed_path("~/Downloads"), home.join("Downloads"));
+        assert_eq!(typed_path("~"), home);
+        assert_eq!(typed_path("a/~/b"), PathBuf::from("a/~/b"));
+        assert_eq!(typed_path("~bob/x"), PathBuf::from("~bob/x"));
     }
 
     #[test]

@@ -437,26 +437,22 @@ impl App {
     }
 
     fn answer(&mut self, confirm: Confirm, key: Key) -> Vec<Effect> {
-        match key.printable() {
-            Some('y' | 'Y') if matches!(confirm, Confirm::DeleteDeadLetter(_)) => {
-                self.confirm = None;
-                self.flash = None;
-                if let Confirm::DeleteDeadLetter(id) = confirm {
-                    return vec![Effect::DeadLetter(DeadLetterOp::Delete(id))];
-                }
+        let yes = matches!(key.printable(), Some('y' | 'Y'));
+        if let (true, Confirm::DeleteDeadLetter(id)) = (yes, confirm) {
+            self.confirm = None;
+            self.flash = None;
+            return vec![Effect::DeadLetter(DeadLetterOp::Delete(id))];
+        }
+        self.confirm = None;
+        if yes {
+            // The draft questions: discard, or quit and lose it.
+            self.compose = None;
+            if confirm == Confirm::QuitWithDraft {
+                self.quit = true;
             }
-            Some('y' | 'Y') => {
-                self.confirm = None;
-                self.compose = None;
-                if confirm == Confirm::QuitWithDraft {
-                    self.quit = true;
-                }
-                self.flash("Draft discarded", false);
-            }
-            _ => {
-                self.confirm = None;
-                self.flash = None;
-            }
+            self.flash("Draft discarded", false);
+        } else {
+            self.flash = None;
         }
         Vec::new()
     }
