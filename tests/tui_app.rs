@@ -649,6 +649,12 @@ Bonjour, ma commande n'est pas arrivee.\r\n";
             "bad \u{1b}]52;c;cHduZWQ=\u{7} clipboard \u{202e}txt.exe",
         );
         d.press("D");
+        for w in (1..=200u16).step_by(13) {
+            for h in [1u16, 2, 3, 4, 5, 8, 24] {
+                d.app.resize(w, h);
+                assert_safe(&screen(&d.app));
+            }
+        }
         for size in [(160, 48), (80, 24), (40, 10)] {
             d.app.resize(size.0, size.1);
             let s = screen(&d.app);
