@@ -2,9 +2,9 @@
 //!
 //! What runs today: one task per `[[email]]` account that syncs its IMAP folders into the
 //! store every `poll_seconds` (IMAP IDLE is not implemented yet), backing off with full
-//! jitter after a failure. Nothing is sent: SMTP is not implemented, so there is no outbox
-//! here yet and replies stay queued in the store. The other channels (relay, social) are
-//! not run either.
+//! jitter after a failure, and the outbox, which sends the replies agents queue (from any
+//! TUI on the store) through each account's SMTP server. The other channels (relay,
+//! social) are not run yet.
 //!
 //! While it runs, `serve` holds the store's lock ([`ServeLock`] on
 //! [`Paths::lock_file`]), so a second `serve` (or an inbox that would run the channels
@@ -12,13 +12,15 @@
 
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::channels::email::imap::{SyncOptions, SyncReport, sync_once};
+use crate::channels::email::smtp::SmtpChannel;
 use crate::config::{Config, EmailAccount, Paths};
-use crate::outbox::RetryPolicy;
+use crate::outbox::{Outbox, RetryPolicy};
 use crate::secret::SecretString;
 use crate::store::{SharedStore, Store, StoreError};
 
@@ -114,7 +116,8 @@ fn reconnect_policy() -> RetryPolicy {
 /// Runs the channels until `shutdown` turns true (or its sender is dropped).
 ///
 /// Opens the store, reads each email account's password once (an account whose secret
-/// cannot be read is logged and skipped) and syncs every account in its own task. On
+/// cannot be read is logged and skipped), syncs every account in its own task and runs
+/// the outbox with an SMTP sender per account, polling for replies other processes queue. On
 /// shutdown each task stops between syncs: a sync already under way finishes, bounded by
 /// its own timeouts. Returns when every task has ended. With no account to run it simply
 /// waits for the shutdown.
@@ -135,6 +138,8 @@ pub async fn run(
     tracing::info!(store = %store_file.display(), "serve started");
 
     let mut tasks = Vec::new();
+    let mut outbox = Outbox::new(store.clone(), RetryPolicy::default());
+    let mut senders = 0;
     for account in &cfg.email {
         let what = format!("email {:?} password", account.name);
         let source = account.password.clone();
@@ -150,12 +155,30 @@ pub async fn run(
                 continue;
             }
         };
+        match SmtpChannel::new(account, password.clone()) {
+            Ok(channel) => {
+                outbox.add_channel(Arc::new(channel.with_time_zone(cfg.agent.time_zone())));
+                senders += 1;
+            }
+            Err(e) => tracing::error!(account = %account.name, "replies not sent: {e}"),
+        }
         tasks.push(tokio::spawn(email_loop(
             account.clone(),
             password,
             store.clone(),
             shutdown.clone(),
         )));
+    }
+    // Without a sender the outbox would only mark every reply failed; they wait queued
+    // for a run that has one.
+    if senders > 0 {
+        let outbox = Arc::new(outbox);
+        let stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = outbox.run(stop).await {
+                tracing::error!("the outbox stopped: {e}");
+            }
+        }));
     }
     if tasks.is_empty() {
         tracing::warn!("no channel to run; waiting for the stop signal");
