@@ -220,7 +220,8 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
             let (cfg, paths) = (cfg.clone(), paths.clone());
             tokio::spawn(async move { comptoir::serve::run(&cfg, &paths, stopped).await })
         });
-        // Replies stay queued in the outbox until a channel that can send them exists.
+        // Replies go out through this process's outbox while it runs the channels, else
+        // through the `serve` that holds the lock.
         let result = runner::run(store, app, None, Some(user_keymap_path(paths)))
             .await
             .map_err(tui_failure);

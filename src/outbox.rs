@@ -123,7 +123,7 @@ impl Outbox {
     }
 
     /// Requeues what a dead process left `sending`, then delivers until `shutdown` turns
-    /// true. Attempts under way when it does are finished or time out first.
+    /// true or its sender is dropped. Attempts under way when it does are finished or time out first.
     ///
     /// # Errors
     /// A store failure that persists; transient ones (busy) are logged and retried.
@@ -155,7 +155,12 @@ impl Outbox {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.wake.notified() => {}
-                _ = shutdown.changed() => {}
+                changed = shutdown.changed() => {
+                    // A dropped sender can never ask us to stop: stop now rather than spin.
+                    if changed.is_err() {
+                        break;
+                    }
+                }
             }
         }
         Ok(())

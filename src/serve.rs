@@ -1,8 +1,8 @@
 //! `comptoir serve`: the channels, headless, for a team host or a systemd unit.
 //!
-//! What runs today: one task per `[[email]]` account that syncs its IMAP folders into the
-//! store every `poll_seconds` (IMAP IDLE is not implemented yet), backing off with full
-//! jitter after a failure, and the outbox, which sends the replies agents queue (from any
+//! What runs today: one task per `[[email]]` account ([`account::run`]: sync, then IMAP
+//! IDLE renewed before the server's timeout, reconnecting with full-jitter backoff, its
+//! health recorded in the store for every TUI's status line), and the outbox, which sends the replies agents queue (from any
 //! TUI on the store) through each account's SMTP server. The other channels (relay,
 //! social) are not run yet.
 //!
@@ -13,15 +13,13 @@
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::channels::email::imap::{SyncOptions, SyncReport, sync_once};
+use crate::channels::email::account;
 use crate::channels::email::smtp::SmtpChannel;
-use crate::config::{Config, EmailAccount, Paths};
+use crate::config::{Config, Paths};
 use crate::outbox::{Outbox, RetryPolicy};
-use crate::secret::SecretString;
 use crate::store::{SharedStore, Store, StoreError};
 
 /// Why `serve` could not start. Every message is one line and never contains a secret.
@@ -104,22 +102,13 @@ impl ServeLock {
     }
 }
 
-/// The reconnect backoff after failed syncs: full jitter, from 2 s up to 5 minutes.
-fn reconnect_policy() -> RetryPolicy {
-    RetryPolicy {
-        base: Duration::from_secs(2),
-        cap: Duration::from_secs(5 * 60),
-        ..RetryPolicy::default()
-    }
-}
-
 /// Runs the channels until `shutdown` turns true (or its sender is dropped).
 ///
 /// Opens the store, reads each email account's password once (an account whose secret
-/// cannot be read is logged and skipped), syncs every account in its own task and runs
-/// the outbox with an SMTP sender per account, polling for replies other processes queue. On
-/// shutdown each task stops between syncs: a sync already under way finishes, bounded by
-/// its own timeouts. Returns when every task has ended. With no account to run it simply
+/// cannot be read is logged and skipped), runs every account in its own task and runs
+/// the outbox with an SMTP sender per account, polling for replies other processes queue.
+/// On shutdown each account leaves IDLE at once and a sync under way stops at its next
+/// batch, bounded by its own timeouts. Returns when every task has ended. With no account to run it simply
 /// waits for the shutdown.
 ///
 /// # Errors
@@ -162,7 +151,7 @@ pub async fn run(
             }
             Err(e) => tracing::error!(account = %account.name, "replies not sent: {e}"),
         }
-        tasks.push(tokio::spawn(email_loop(
+        tasks.push(tokio::spawn(account::run(
             account.clone(),
             password,
             store.clone(),
@@ -191,70 +180,4 @@ pub async fn run(
     }
     tracing::info!("serve stopped");
     Ok(())
-}
-
-/// One email account: sync, wait `poll_seconds` (or a backoff after a failure), again,
-/// until the shutdown.
-async fn email_loop(
-    account: EmailAccount,
-    password: SecretString,
-    store: SharedStore,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let policy = reconnect_policy();
-    let options = SyncOptions::default();
-    let mut rng = fastrand::Rng::new();
-    let mut failures: u32 = 0;
-    let poll = Duration::from_secs(u64::from(account.poll_seconds));
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let wait = match sync_once(&account, password.expose(), &store, &options).await {
-            Ok(report) => {
-                failures = 0;
-                log_report(&account.name, &report);
-                poll
-            }
-            Err(e) => {
-                failures = failures.saturating_add(1);
-                let delay = policy.delay(failures, &mut rng);
-                tracing::warn!(
-                    account = %account.name,
-                    failures,
-                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    "email sync failed: {e}"
-                );
-                delay
-            }
-        };
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            // A dropped sender means nobody can ask us to stop any more: stop now.
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        }
-    }
-    tracing::info!(account = %account.name, "email sync stopped");
-}
-
-fn log_report(account: &str, report: &SyncReport) {
-    let (mut fetched, mut stored, mut duplicates, mut dead_letters) = (0, 0, 0, 0);
-    for folder in &report.folders {
-        fetched += folder.fetched;
-        stored += folder.stored;
-        duplicates += folder.duplicates;
-        dead_letters += folder.dead_letters;
-        if folder.uidvalidity_changed {
-            tracing::warn!(account, folder = %folder.folder, "UIDVALIDITY changed; folder read afresh");
-        }
-    }
-    tracing::info!(
-        account,
-        folders = report.folders.len(),
-        fetched,
-        stored,
-        duplicates,
-        dead_letters,
-        "email sync done"
-    );
 }

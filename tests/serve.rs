@@ -221,7 +221,7 @@ async fn wrong_password_is_logged_and_serve_keeps_running() {
     assert_eq!(stdout, "");
     assert_eq!(stderr, "");
     let log = setup.log();
-    assert!(log.contains("email sync failed"), "{log}");
+    assert!(log.contains("email login refused"), "{log}");
     assert!(!log.contains(WRONG), "the log holds the password: {log}");
     assert_eq!(setup.messages(), 0);
 }

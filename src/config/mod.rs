@@ -116,8 +116,9 @@ pub struct EmailAccount {
     pub first_sync_days: Option<u32>,
     /// Whether to set `\Seen` on imported messages; unset lets the channel decide.
     pub mark_seen: Option<bool>,
-    /// Seconds between two syncs under `comptoir serve` (until IMAP IDLE exists); at least
-    /// [`MIN_POLL_SECONDS`], default [`DEFAULT_POLL_SECONDS`].
+    /// Seconds between two syncs of the folders IMAP IDLE does not watch (all but the
+    /// first, or every folder of a server without IDLE); at least [`MIN_POLL_SECONDS`],
+    /// default [`DEFAULT_POLL_SECONDS`].
     pub poll_seconds: u32,
 }
 
