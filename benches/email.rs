@@ -105,6 +105,7 @@ fn main() {
     let mut first_commit = Vec::new();
     let mut on_screen = Vec::new();
     let mut synced = Vec::new();
+    let mut headless = Vec::new();
     let mut last_data: Option<PathBuf> = None;
 
     // neomutt's first open also makes Dovecot cache the header fields it asks for; that
@@ -157,7 +158,19 @@ fn main() {
                 ms(*d)
             );
         }
+        // The same first sync with no TUI drawing: what the inbox's redraws cost it.
+        let data = work.path().join(format!("serve-{run}"));
+        match headless_sync(bin, &config, &data, &home, messages) {
+            Ok(d) => {
+                println!("serve run {run}: first sync done {:.1} s", d.as_secs_f64());
+                headless.push(d);
+            }
+            Err(e) => failures.push(format!("serve first sync {run}: {e}")),
+        }
+        let _ = std::fs::remove_dir_all(&data);
     }
+
+    let profile = rt.block_on(profile_first_sync(&server, work.path()));
 
     let mut append = Vec::new();
     match &last_data {
@@ -169,12 +182,14 @@ fn main() {
     }
 
     print_report(&Report {
+        profile,
         messages,
         tmux_alone,
         neomutt,
         first_commit,
         on_screen,
         synced,
+        headless,
         append,
         load_before,
         load_after: loadavg(),
@@ -388,6 +403,39 @@ fn comptoir_run(
     })
 }
 
+/// `comptoir serve` on a fresh data dir: spawn → its first sync recorded as done.
+fn headless_sync(
+    bin: &str,
+    config: &Path,
+    data: &Path,
+    home: &Path,
+    messages: usize,
+) -> Result<Duration, String> {
+    std::fs::create_dir_all(data).map_err(|e| format!("{e}"))?;
+    let stderr = data.with_extension("serve-stderr");
+    let t = Instant::now();
+    let mut serve = Serve::start(bin, config, data, home, &stderr)?;
+    let mut probe = StoreProbe::new(data.join("store.sqlite"));
+    let end = t + Duration::from_secs(900);
+    while !probe.first_sync_done() {
+        if let Some(why) = serve.exited(&stderr) {
+            return Err(why);
+        }
+        if Instant::now() > end {
+            return Err("not done within 900 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let done = t.elapsed();
+    let count = probe.message_count();
+    drop(serve);
+    if count == messages as u64 {
+        Ok(done)
+    } else {
+        Err(format!("{count} messages in the store, not {messages}"))
+    }
+}
+
 /// Reads a store another process is writing, read-only; before the store exists (or
 /// has its tables) every answer is "nothing yet".
 struct StoreProbe {
@@ -452,6 +500,85 @@ impl StoreProbe {
         .ok()
         .flatten()
         .is_some()
+    }
+}
+
+/// The three steps of a first sync, each timed alone.
+struct Profile {
+    fetch: Duration,
+    parse: Duration,
+    files: Duration,
+    attachments: usize,
+    ingest: Duration,
+    bytes: usize,
+}
+
+/// Fetches the folder newest first in comptoir's batches, then parses every message with
+/// comptoir's parser, then ingests them into a fresh store: how long each step takes
+/// without the others, to tell where a first sync's time goes.
+async fn profile_first_sync(server: &dovecot::Dovecot, dir: &Path) -> Profile {
+    let mut session = server.session().await;
+    session.select("INBOX").await.expect("SELECT");
+    let mut uids: Vec<u32> = session
+        .uid_search("ALL")
+        .await
+        .expect("SEARCH")
+        .into_iter()
+        .collect();
+    uids.sort_unstable_by(|a, b| b.cmp(a));
+    let t = Instant::now();
+    let mut raws: Vec<Vec<u8>> = Vec::with_capacity(uids.len());
+    for batch in uids.chunks(DEFAULT_BATCH_SIZE) {
+        let set = batch
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let fetches: Vec<_> = session
+            .uid_fetch(set, "(UID BODY.PEEK[])")
+            .await
+            .expect("FETCH")
+            .try_collect()
+            .await
+            .expect("FETCH");
+        raws.extend(fetches.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)));
+    }
+    let fetch = t.elapsed();
+    session.logout().await.expect("LOGOUT");
+    let bytes = raws.iter().map(Vec::len).sum();
+
+    let own = vec!["contact@boutique.example".to_owned()];
+    let t = Instant::now();
+    let inbound: Vec<_> = raws
+        .iter()
+        .filter_map(|raw| comptoir::channels::email::mime::parse(raw, ACCOUNT, &own).inbound)
+        .collect();
+    let parse = t.elapsed();
+    assert_eq!(inbound.len(), raws.len(), "some messages did not parse");
+
+    let mut store =
+        comptoir::store::Store::open(&dir.join("profile").join("store.sqlite")).expect("store");
+    // Attachment files first, as ingest writes them; ingest then finds them there and
+    // does only its SQL.
+    let t = Instant::now();
+    let mut attachments = 0;
+    for a in inbound.iter().flat_map(|m| &m.attachments) {
+        store.blobs().put(&a.bytes).expect("an attachment file");
+        attachments += 1;
+    }
+    let files = t.elapsed();
+    let t = Instant::now();
+    for batch in inbound.chunks(DEFAULT_BATCH_SIZE) {
+        comptoir::ingest::ingest_batch(&mut store, batch, jiff::Timestamp::now()).expect("ingest");
+    }
+    let ingest = t.elapsed();
+    Profile {
+        fetch,
+        parse,
+        files,
+        attachments,
+        ingest,
+        bytes,
     }
 }
 
@@ -601,12 +728,14 @@ fn append_to_visible(
 }
 
 struct Report {
+    profile: Profile,
     messages: usize,
     tmux_alone: Vec<Duration>,
     neomutt: Vec<Duration>,
     first_commit: Vec<Duration>,
     on_screen: Vec<Duration>,
     synced: Vec<Duration>,
+    headless: Vec<Duration>,
     append: Vec<Duration>,
     load_before: String,
     load_after: String,
@@ -678,6 +807,10 @@ fn print_report(r: &Report) {
     );
     row("comptoir: newest conversations on screen", &r.on_screen);
     row("comptoir: whole first sync done (bodies, FTS)", &r.synced);
+    row(
+        "  the same in `comptoir serve`, no TUI (profile)",
+        &r.headless,
+    );
     println!();
     ratio(
         "newest on screen: comptoir / neomutt (p50)",
@@ -690,6 +823,30 @@ fn print_report(r: &Report) {
         &r.synced,
         &r.neomutt,
         3.0,
+    );
+    println!();
+    let p = &r.profile;
+    println!(
+        "where a first sync's time goes, each step alone and in-process, batches of {DEFAULT_BATCH_SIZE}:"
+    );
+    println!(
+        "  UID FETCH (UID BODY.PEEK[]) newest first {:>7.0} ms   ({:.1} MB)",
+        ms(p.fetch),
+        p.bytes as f64 / 1e6
+    );
+    println!(
+        "  mime::parse                              {:>7.0} ms",
+        ms(p.parse)
+    );
+    println!(
+        "  attachment files (BlobStore::put, fsync) {:>7.0} ms   ({} files)",
+        ms(p.files),
+        p.attachments
+    );
+    println!(
+        "  ingest_batch's SQL and FTS, fresh store  {:>7.0} ms   (sum of the four {:.0} ms)",
+        ms(p.ingest),
+        ms(p.fetch + p.parse + p.files + p.ingest)
     );
     println!();
     let f = |q: f64| quantile(&r.append, q).map_or("-".to_owned(), |d| format!("{:.0} ms", ms(d)));
