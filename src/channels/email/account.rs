@@ -344,6 +344,11 @@ impl Progress for Counted<'_> {
     }
 }
 
+/// How old the written health may get before the same health is written again. The IDLE
+/// renewal (or a poll) calls [`Health::set`] at least every 25 minutes, so a live
+/// account's row is never older than that; `tui::view::health::STALE_AFTER` is an hour.
+const HEALTH_HEARTBEAT: SignedDuration = SignedDuration::from_mins(10);
+
 /// The account's health as last written, so the same health is not written twice.
 struct Health {
     store: SharedStore,
@@ -370,11 +375,14 @@ impl Health {
             last_error,
             updated_at: Timestamp::now(),
         };
+        // An unchanged health is still rewritten now and then: the TUI marks a "working"
+        // row nobody has rewritten for an hour as stale (its process died).
         if self.last.as_ref().is_some_and(|last| {
-            ChannelHealth {
-                updated_at: health.updated_at,
-                ..last.clone()
-            } == health
+            health.updated_at.duration_since(last.updated_at) < HEALTH_HEARTBEAT
+                && ChannelHealth {
+                    updated_at: health.updated_at,
+                    ..last.clone()
+                } == health
         }) {
             return;
         }
