@@ -1,0 +1,273 @@
+//! A sync pass: its options and report, [`sync_once`], and running a plan batch by batch
+//! through `ingest`.
+
+use std::time::Duration;
+
+use async_imap::Session;
+use jiff::Timestamp;
+
+use super::commands::Conn;
+use super::plan::PlanKind;
+use super::stream::Stream;
+use super::{Connection, ImapError, SyncPlan};
+use crate::channels::Inbound;
+use crate::channels::email::mime;
+use crate::config::EmailAccount;
+use crate::ingest::{self, Outcome};
+use crate::model::Channel;
+use crate::store::{SharedStore, StoreError};
+
+/// Whether imported messages get `\Seen` when the account does not say (`mark_seen`):
+/// no, so that comptoir leaves a shared mailbox as people's own mail clients see it.
+pub const DEFAULT_MARK_SEEN: bool = false;
+
+/// Messages fetched, parsed and committed together.
+pub const DEFAULT_BATCH_SIZE: usize = 200;
+
+/// How a sync pass talks to the server; the account itself comes from the config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Messages per `UID FETCH` and per store transaction; at least 1 is used.
+    pub batch_size: usize,
+    /// Limit on TCP connect plus TLS handshake.
+    pub connect_timeout: Duration,
+    /// Limit on waiting for any one answer from the server (a greeting, a command's
+    /// completion, the next message of a fetch).
+    pub command_timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            batch_size: DEFAULT_BATCH_SIZE,
+            connect_timeout: Duration::from_secs(15),
+            command_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one [`sync_once`] pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// One entry per configured folder, in config order.
+    pub folders: Vec<FolderReport>,
+}
+
+/// What a sync pass did in one folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FolderReport {
+    /// The folder's name as configured.
+    pub folder: String,
+    /// Messages downloaded.
+    pub fetched: usize,
+    /// Messages stored for the first time.
+    pub stored: usize,
+    /// Messages the store already had (same Message-ID).
+    pub duplicates: usize,
+    /// Messages set aside in the dead-letter list.
+    pub dead_letters: usize,
+    /// The folder's UIDVALIDITY differed from the recorded one, so it was read afresh.
+    pub uidvalidity_changed: bool,
+}
+
+/// Syncs every folder of `account` once: new mail is stored (or dead-lettered), the
+/// folder's progress recorded, and, with `mark_seen`, the messages flagged `\Seen`.
+///
+/// # Errors
+/// The first failure ends the pass. What was committed before it stays committed and
+/// recorded, so calling again continues from there.
+pub async fn sync_once(
+    account: &EmailAccount,
+    password: &str,
+    store: &SharedStore,
+    options: &SyncOptions,
+) -> Result<SyncReport, ImapError> {
+    let mut connection = Connection::open(account, password, options).await?;
+    let plan = connection.plan_new(account, store).await?;
+    let report = connection.run(account, store, plan, &mut ()).await?;
+    // Everything is committed by now; a server that fumbles the goodbye costs nothing.
+    connection.logout(options.command_timeout).await;
+    Ok(report)
+}
+
+/// Told after each committed batch of a sync pass, so a caller can show progress.
+pub trait Progress {
+    /// `messages` more UIDs of the pass are committed (stored, deduplicated or set aside).
+    fn committed(&mut self, messages: u64) -> impl Future<Output = ()> + Send;
+}
+
+/// No one is watching.
+impl Progress for () {
+    async fn committed(&mut self, _messages: u64) {}
+}
+
+impl Connection<'_> {
+    /// Fetches what `plan` found, batch by batch: each batch is parsed and committed
+    /// (then flagged `\Seen` if the account asks) before the folder's progress is
+    /// recorded, and `progress` hears of it.
+    ///
+    /// # Errors
+    /// The first failure ends the pass; what was committed stays committed and recorded.
+    pub async fn run(
+        &mut self,
+        account: &EmailAccount,
+        store: &SharedStore,
+        plan: SyncPlan,
+        progress: &mut impl Progress,
+    ) -> Result<SyncReport, ImapError> {
+        let batch_size = self.conn.options.batch_size.max(1);
+        let mark_seen = account.mark_seen.unwrap_or(DEFAULT_MARK_SEEN);
+        let mut report = SyncReport::default();
+        for planned in plan.folders {
+            let mut folder = FolderReport {
+                folder: planned.folder.clone(),
+                uidvalidity_changed: matches!(
+                    planned.kind,
+                    PlanKind::First {
+                        uidvalidity_changed: true,
+                        ..
+                    }
+                ),
+                ..FolderReport::default()
+            };
+            if !planned.uids.is_empty() {
+                let current = self.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
+                let uidvalidity = match current {
+                    Some((f, v)) if f == planned.folder => v,
+                    _ => self.select(&planned.folder, false).await?,
+                };
+                if uidvalidity != planned.uidvalidity {
+                    return Err(self.conn.protocol_error(format_args!(
+                        "the UIDVALIDITY of {:?} changed during the sync",
+                        planned.folder
+                    )));
+                }
+            }
+            for batch in planned.uids.chunks(batch_size) {
+                sync_batch(
+                    &self.conn,
+                    &mut self.session,
+                    account,
+                    store,
+                    batch,
+                    mark_seen,
+                    &mut folder,
+                )
+                .await?;
+                if planned.kind == PlanKind::New {
+                    let highest = batch.iter().copied().max().unwrap_or(0);
+                    let (name, f, v) = (
+                        account.name.clone(),
+                        planned.folder.clone(),
+                        planned.uidvalidity,
+                    );
+                    store
+                        .call(move |s| s.set_email_sync_state(&name, &f, v, highest))
+                        .await?;
+                }
+                progress.committed(batch.len() as u64).await;
+            }
+            let (name, f, v) = (
+                account.name.clone(),
+                planned.folder.clone(),
+                planned.uidvalidity,
+            );
+            match planned.kind {
+                PlanKind::New | PlanKind::Nothing => {}
+                PlanKind::First { top, since, .. } => {
+                    store
+                        .call(move |s| s.set_email_first_sync(&name, &f, v, top, Some(since)))
+                        .await?;
+                }
+                PlanKind::Older { since, days } => {
+                    store
+                        .call(move |s| s.finish_older_email(&name, &f, since, days))
+                        .await?;
+                }
+            }
+            report.folders.push(folder);
+        }
+        Ok(report)
+    }
+}
+
+/// Fetches, parses and commits one batch, then flags it `\Seen` if asked. Recording the
+/// folder's progress is the caller's, since first and later syncs do it differently.
+async fn sync_batch(
+    conn: &Conn<'_>,
+    session: &mut Session<Stream>,
+    account: &EmailAccount,
+    store: &SharedStore,
+    uids: &[u32],
+    mark_seen: bool,
+    report: &mut FolderReport,
+) -> Result<(), ImapError> {
+    let messages = conn.fetch(session, uids).await?;
+    report.fetched += messages.len();
+    let fetched: Vec<u32> = messages.iter().map(|(uid, _)| *uid).collect();
+
+    let name = account.name.clone();
+    let own = vec![account.address.clone()];
+    // Parsing is CPU work on untrusted input; it stays off the async workers.
+    let parsed = tokio::task::spawn_blocking(move || {
+        // Each with whether it came from our own address (maybe a copy of our reply).
+        let mut inbound: Vec<(Inbound, bool)> = Vec::new();
+        let mut unreadable: Vec<(String, Vec<u8>, String)> = Vec::new();
+        for (_, raw) in messages {
+            let mail = mime::parse(&raw, &name, &own);
+            match mail.inbound {
+                Some(message) => inbound.push((message, mail.from_us)),
+                None => {
+                    let reason = if mail.problems.is_empty() {
+                        "not a readable email".to_owned()
+                    } else {
+                        mail.problems.join("; ")
+                    };
+                    unreadable.push((mail.message_id, raw, reason));
+                }
+            }
+        }
+        (inbound, unreadable)
+    })
+    .await
+    .map_err(|e| StoreError::Invalid(format!("parsing fetched mail failed: {e}")))?;
+
+    let (inbound, unreadable) = parsed;
+    let name = account.name.clone();
+    let (outcomes, dead, echoes) = store
+        .call(move |s| {
+            let now = Timestamp::now();
+            // Our own sent reply, back through a folder (a Bcc to ourselves, a server
+            // that files a copy): it is stored already as the outbound message, and
+            // ingesting it would open a conversation with ourselves.
+            let mut fresh = Vec::with_capacity(inbound.len());
+            let mut echoes = 0;
+            for (message, from_us) in inbound {
+                if from_us && s.is_sent_reply(&message.external_id)? {
+                    echoes += 1;
+                } else {
+                    fresh.push(message);
+                }
+            }
+            let outcomes = ingest::ingest_batch(s, &fresh, now)?;
+            for (id, raw, reason) in &unreadable {
+                ingest::dead_letter(s, Channel::Email, &name, Some(id), raw, reason, now)?;
+            }
+            Ok((outcomes, unreadable.len(), echoes))
+        })
+        .await?;
+    report.duplicates += echoes;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::New { .. } => report.stored += 1,
+            Outcome::Duplicate { .. } => report.duplicates += 1,
+            Outcome::DeadLettered { .. } => report.dead_letters += 1,
+        }
+    }
+    report.dead_letters += dead;
+
+    if mark_seen && !fetched.is_empty() {
+        conn.mark_seen(session, &fetched).await?;
+    }
+    Ok(())
+}
