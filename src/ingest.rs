@@ -79,18 +79,7 @@ pub fn ingest_batch(
     // content-addressed, so a retry after a failure rewrites nothing.
     let mut files: Vec<Result<Vec<Attachment>, String>> = Vec::with_capacity(batch.len());
     for inbound in batch {
-        files.push(match check(inbound) {
-            Err(reason) => Err(reason),
-            Ok(()) => Ok(
-                save_files(store, inbound).map_err(|e| match e.raw_os_error() {
-                    Some(28) => StoreError::DiskFull,
-                    _ => StoreError::Io {
-                        path: store.blobs().path_of(""),
-                        source: e,
-                    },
-                })?,
-            ),
-        });
+        files.push(prepare(store, inbound)?);
     }
     // Most batches are clean: store them in one go. Only when a message breaks a
     // constraint is the batch redone with a savepoint per message, so that one message
@@ -117,6 +106,85 @@ pub fn ingest_batch(
         Err(e) if e.is_about_the_data() => run(store, true),
         other => other,
     }
+}
+
+/// One inbound message made ready by [`ingest_with`]: its files are on disk, and
+/// [`Pending::store`] records it inside the caller's transaction.
+#[derive(Debug)]
+pub struct Pending<'a> {
+    inbound: &'a Inbound,
+    files: Result<Vec<Attachment>, String>,
+    now: Timestamp,
+}
+
+impl Pending<'_> {
+    /// Stores the message in `tx` as [`ingest`] would: deduplicated, linked, or set
+    /// aside as a dead letter when it cannot be a message.
+    ///
+    /// # Errors
+    /// A failure of the store as a whole; the caller's transaction must not commit then.
+    pub fn store(self, tx: &mut Tx<'_>) -> Result<Outcome, StoreError> {
+        let Pending {
+            inbound,
+            files,
+            now,
+        } = self;
+        match files {
+            Err(reason) => dead_letter_in(tx, inbound, &reason, now),
+            Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, &files, now)) {
+                Err(e) if e.is_about_the_data() => dead_letter_in(tx, inbound, &e.to_string(), now),
+                other => other,
+            },
+        }
+    }
+}
+
+/// Stores one inbound message in a transaction the caller shares: `f` runs inside it
+/// with the message ready to store, so that what the caller records beside it (a
+/// webhook's receipt) commits with the message or not at all, and so that the caller
+/// may decide, on what the store already holds, not to store it. Nothing is committed
+/// unless `f` returns `Ok`.
+///
+/// # Errors
+/// A failure of the store as a whole, or whatever `f` returns; nothing is stored then.
+pub fn ingest_with<T>(
+    store: &mut Store,
+    inbound: &Inbound,
+    now: Timestamp,
+    f: impl FnOnce(&mut Tx<'_>, Pending<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let files = prepare(store, inbound)?;
+    store.write(|tx| {
+        f(
+            tx,
+            Pending {
+                inbound,
+                files,
+                now,
+            },
+        )
+    })
+}
+
+/// Checks an inbound and writes its files (outside any transaction: they are
+/// content-addressed, so a retry after a failure rewrites nothing). The inner `Err` is
+/// why it must be a dead letter instead.
+fn prepare(
+    store: &Store,
+    inbound: &Inbound,
+) -> Result<Result<Vec<Attachment>, String>, StoreError> {
+    if let Err(reason) = check(inbound) {
+        return Ok(Err(reason));
+    }
+    save_files(store, inbound)
+        .map(Ok)
+        .map_err(|e| match e.raw_os_error() {
+            Some(28) => StoreError::DiskFull,
+            _ => StoreError::Io {
+                path: store.blobs().path_of(""),
+                source: e,
+            },
+        })
 }
 
 /// Sets aside something a channel received but could not even turn into an [`Inbound`]

@@ -3,8 +3,9 @@
 //! What runs today: one task per `[[email]]` account ([`account::run`]: sync, then IMAP
 //! IDLE renewed before the server's timeout, reconnecting with full-jitter backoff, its
 //! health recorded in the store for every TUI's status line), and the outbox, which sends the replies agents queue (from any
-//! TUI on the store) through each account's SMTP server. The other channels (relay,
-//! social) are not run yet.
+//! TUI on the store) through each account's SMTP server; and, with `[relay]`, the chat
+//! relay on `relay.listen` for every `[[chat]]` inbox whose secret reads
+//! ([`relay::server`]). The social channels are not run yet.
 //!
 //! While it runs, `serve` holds the store's lock ([`ServeLock`] on
 //! [`Paths::lock_file`]), so a second `serve` (or an inbox that would run the channels
@@ -18,7 +19,8 @@ use tokio::sync::watch;
 
 use crate::channels::email::account;
 use crate::channels::email::smtp::SmtpChannel;
-use crate::config::{Config, Paths};
+use crate::channels::relay::{self, server::RelayState};
+use crate::config::{Config, Paths, RelayConfig};
 use crate::outbox::{Outbox, RetryPolicy};
 use crate::store::{SharedStore, Store, StoreError};
 
@@ -158,6 +160,11 @@ pub async fn run(
             shutdown.clone(),
         )));
     }
+    if let Some(relay) = &cfg.relay
+        && let Some(task) = start_relay(relay, cfg, &store, shutdown.clone()).await
+    {
+        tasks.push(task);
+    }
     // Without a sender the outbox would only mark every reply failed; they wait queued
     // for a run that has one.
     if senders > 0 {
@@ -180,4 +187,37 @@ pub async fn run(
     }
     tracing::info!("serve stopped");
     Ok(())
+}
+
+/// Binds the relay's address and runs it in a task. A relay that cannot start (its
+/// address taken, no permission) is one logged line and the other channels keep
+/// running: mail must not stop because a port is busy, and the chat backends retry
+/// until the relay is back.
+async fn start_relay(
+    relay: &RelayConfig,
+    cfg: &Config,
+    store: &SharedStore,
+    shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let state = RelayState::from_config(store.clone(), &cfg.chat).await;
+    let listener = match tokio::net::TcpListener::bind(&relay.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(
+                "the relay is not running: cannot listen on {}: {e}",
+                relay.listen
+            );
+            return None;
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| relay.listen.clone(), |a| a.to_string());
+    let inboxes = state.inboxes().count();
+    tracing::info!(%addr, inboxes, "relay listening");
+    Some(tokio::spawn(async move {
+        if let Err(e) = relay::server::serve(listener, state, shutdown).await {
+            tracing::error!("the relay stopped: {e}");
+        }
+    }))
 }

@@ -3,6 +3,7 @@
 //! world through the [`Channel`] trait. A channel knows nothing of the TUI or of SQL.
 
 pub mod email;
+pub mod relay;
 
 use std::time::Duration;
 

@@ -17,6 +17,7 @@ mod messages;
 mod migrations;
 mod outbox;
 mod search;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,6 +34,7 @@ pub use email_sync::EmailHorizon;
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use search::{SearchHit, Snippet};
+pub use webhooks::WebhookReceipt;
 
 pub(crate) use conversations::NewConversation;
 pub(crate) use messages::NewMessage;

@@ -1,0 +1,378 @@
+//! The relay's HTTP server: `POST /chat/{name}/messages` from a shop's backend and
+//! `GET /healthz`, per DESIGN.md's Relay HTTP API.
+//!
+//! A chat message is taken in this order, so that nothing unverified is parsed and
+//! nothing is acknowledged before it is on disk: the inbox must exist (404); the body is
+//! read up to a byte limit (413) within a time limit (408); the Standard Webhooks
+//! signature is checked over those raw bytes (401); then, in one store transaction, a
+//! `webhook-id` answered before gets its first answer again, and a new one is parsed
+//! (400), ingested and its answer recorded beside the message. The 202 is sent only
+//! after that transaction commits; a store that cannot take it answers 503 with
+//! `Retry-After`, and the sender's retry loses nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures::StreamExt;
+use jiff::Timestamp;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::message::{ChatMessage, MAX_WEBHOOK_ID_BYTES};
+use super::signature::{SignatureError, SignedHeaders, WebhookSecret};
+use crate::channels::Inbound;
+use crate::config::ChatInbox;
+use crate::ingest::{Outcome, ingest_with};
+use crate::model::{Channel, ConversationId, MessageId};
+use crate::store::{SharedStore, Store, StoreError, WebhookReceipt};
+
+/// The largest request body read; a larger one is refused with 413 before it is read
+/// whole. A chat message is a few lines of text.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a client has to send its whole body once its headers are in; a client that
+/// stalls is answered 408 and its connection closed, so it holds nothing for longer.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a 503 asks the sender to wait before retrying, in seconds: about the store's
+/// busy timeout, the usual reason for it.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
+
+/// What the relay's routes share: the store, and each chat inbox's signing secret.
+#[derive(Clone, Debug)]
+pub struct RelayState {
+    store: SharedStore,
+    inboxes: Arc<HashMap<String, WebhookSecret>>,
+    body_limit: usize,
+    read_timeout: Duration,
+}
+
+impl RelayState {
+    /// A state with no inbox yet, the default limits and `store`.
+    #[must_use]
+    pub fn new(store: SharedStore) -> RelayState {
+        RelayState {
+            store,
+            inboxes: Arc::new(HashMap::new()),
+            body_limit: MAX_BODY_BYTES,
+            read_timeout: READ_TIMEOUT,
+        }
+    }
+
+    /// Serves the chat inbox `name`, whose backend signs with `secret`.
+    #[must_use]
+    pub fn with_inbox(mut self, name: impl Into<String>, secret: WebhookSecret) -> RelayState {
+        Arc::make_mut(&mut self.inboxes).insert(name.into(), secret);
+        self
+    }
+
+    /// Changes the body limit from [`MAX_BODY_BYTES`].
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> RelayState {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Changes the body read timeout from [`READ_TIMEOUT`].
+    #[must_use]
+    pub fn with_read_timeout(mut self, timeout: Duration) -> RelayState {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// The names of the inboxes served, in no particular order.
+    pub fn inboxes(&self) -> impl Iterator<Item = &str> {
+        self.inboxes.keys().map(String::as_str)
+    }
+
+    /// A state serving every `[[chat]]` inbox whose secret can be read and parsed. Each
+    /// secret is read once, here; an inbox whose secret cannot be is logged (never with
+    /// the secret) and left out, so its backend gets 404 rather than a relay that
+    /// accepts anything.
+    pub async fn from_config(store: SharedStore, chats: &[ChatInbox]) -> RelayState {
+        let mut state = RelayState::new(store);
+        for chat in chats {
+            let what = format!("chat {:?} secret", chat.name);
+            let source = chat.secret.clone();
+            let resolved = tokio::task::spawn_blocking(move || source.resolve(&what)).await;
+            match resolved {
+                Ok(Ok(text)) => match WebhookSecret::parse(text.expose()) {
+                    Ok(secret) => state = state.with_inbox(chat.name.clone(), secret),
+                    Err(e) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
+                },
+                Ok(Err(e)) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
+                Err(e) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
+            }
+        }
+        state
+    }
+}
+
+/// Why a request was refused. The status is in each variant's doc; the response body is
+/// `{"error": "<this message>"}`, which never holds a secret or a store internal.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// 404: no chat inbox by that name is served.
+    #[error("no such chat inbox")]
+    UnknownInbox,
+    /// 404: no such route.
+    #[error("not found")]
+    NotFound,
+    /// 401: the signature is missing, stale or does not match.
+    #[error("{0}")]
+    Signature(#[from] SignatureError),
+    /// 413: the body is over the limit.
+    #[error("the body is over the {0} byte limit")]
+    TooLarge(usize),
+    /// 408: the body did not arrive in time.
+    #[error("the body did not arrive within {0} s")]
+    Timeout(u64),
+    /// 400: the connection failed while the body was read.
+    #[error("the body could not be read")]
+    Unreadable,
+    /// 400: the body or a header is not what the API takes; says which field.
+    #[error("{0}")]
+    Malformed(String),
+    /// 503: the store cannot take the message now; nothing was stored.
+    #[error("the message could not be stored now; try again")]
+    Unavailable,
+}
+
+impl RelayError {
+    /// The HTTP status this refusal is answered with.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RelayError::UnknownInbox | RelayError::NotFound => StatusCode::NOT_FOUND,
+            RelayError::Signature(_) => StatusCode::UNAUTHORIZED,
+            RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RelayError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            RelayError::Unreadable | RelayError::Malformed(_) => StatusCode::BAD_REQUEST,
+            RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for RelayError {
+    fn into_response(self) -> Response {
+        let mut response = json(self.status(), error_body(&self.to_string()));
+        match self {
+            RelayError::Unavailable => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            // The rest of the body was never read; keeping the connection would make
+            // the server read (or fail to read) it as the next request.
+            RelayError::TooLarge(_) | RelayError::Timeout(_) | RelayError::Unreadable => {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// The relay's routes, built without a socket (tests drive it with `oneshot`).
+pub fn router(state: RelayState) -> Router {
+    // Our own reader enforces the body limit; axum's extractors get the same one, so a
+    // route that later takes `Bytes` or `Json` cannot quietly accept more.
+    let limit = state.body_limit;
+    Router::new()
+        .route("/chat/{name}/messages", post(post_message))
+        .route("/healthz", get(healthz))
+        .fallback(|| async { RelayError::NotFound })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves the relay on `listener` until `shutdown` turns true (or its sender is
+/// dropped), then lets requests under way finish.
+///
+/// # Errors
+/// The listener fails.
+pub async fn serve(
+    listener: TcpListener,
+    state: RelayState,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+}
+
+async fn healthz() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#.to_owned())
+}
+
+async fn post_message(
+    State(state): State<RelayState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    match accept(&state, name, request).await {
+        Ok(receipt) => {
+            let status =
+                StatusCode::from_u16(receipt.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            json(status, receipt.body)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn accept(
+    state: &RelayState,
+    inbox: String,
+    request: Request,
+) -> Result<WebhookReceipt, RelayError> {
+    let secret = state.inboxes.get(&inbox).ok_or(RelayError::UnknownInbox)?;
+    let (parts, body) = request.into_parts();
+    let body = read_body(body, &parts.headers, state.body_limit, state.read_timeout).await?;
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let signed = SignedHeaders {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+    };
+    secret.verify(signed, &body, Timestamp::now())?;
+    let webhook_id = signed.id.unwrap_or_default().trim().to_owned();
+    if webhook_id.len() > MAX_WEBHOOK_ID_BYTES {
+        return Err(RelayError::Malformed(format!(
+            "webhook-id is over {MAX_WEBHOOK_ID_BYTES} bytes"
+        )));
+    }
+    let now = Timestamp::now();
+    let parsed = ChatMessage::parse(&body).map(|m| m.into_inbound(&inbox, &webhook_id, &body, now));
+    state
+        .store
+        .call(move |store| answer(store, &inbox, &webhook_id, parsed, now))
+        .await
+        .map_err(|e| {
+            tracing::warn!("chat message refused for now: {e}");
+            RelayError::Unavailable
+        })
+}
+
+/// Reads the body whole, refusing it as soon as it is known to be over `limit` (from
+/// `Content-Length`, or once that many bytes came) and when it takes over `timeout`.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, RelayError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(RelayError::TooLarge(limit));
+    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| RelayError::Unreadable)?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(RelayError::TooLarge(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| RelayError::Timeout(timeout.as_secs().max(1)))?
+}
+
+/// The answer to a verified message, in one transaction: the first answer if this
+/// `webhook-id` was answered before; else a 400 for a malformed body (not recorded: the
+/// same body gets the same 400, and a corrected retry may still go through); else the
+/// message stored and its answer recorded with it.
+fn answer(
+    store: &mut Store,
+    inbox: &str,
+    webhook_id: &str,
+    parsed: Result<Inbound, String>,
+    now: Timestamp,
+) -> Result<WebhookReceipt, StoreError> {
+    let inbound = match parsed {
+        Ok(inbound) => inbound,
+        Err(reason) => {
+            return store.write(|tx| {
+                Ok(tx
+                    .webhook_receipt(Channel::Chat, inbox, webhook_id)?
+                    .unwrap_or_else(|| WebhookReceipt {
+                        status: StatusCode::BAD_REQUEST.as_u16(),
+                        body: error_body(&reason),
+                    }))
+            });
+        }
+    };
+    ingest_with(store, &inbound, now, |tx, pending| {
+        if let Some(first) = tx.webhook_receipt(Channel::Chat, inbox, webhook_id)? {
+            return Ok(first);
+        }
+        let receipt = match pending.store(tx)? {
+            Outcome::New {
+                conversation,
+                message,
+                ..
+            } => accepted(conversation, message),
+            Outcome::Duplicate { message } => {
+                let conversation = tx
+                    .conversation_of(message)?
+                    .ok_or(StoreError::NotFound("message"))?;
+                accepted(conversation, message)
+            }
+            // Kept for an agent to look at, but not a message: a retry would fare no
+            // better, and the sender should hear that.
+            Outcome::DeadLettered { .. } => WebhookReceipt {
+                status: StatusCode::BAD_REQUEST.as_u16(),
+                body: error_body(
+                    "the message could not be stored as a message; it was kept for review",
+                ),
+            },
+        };
+        tx.record_webhook_receipt(Channel::Chat, inbox, webhook_id, &receipt, now)?;
+        Ok(receipt)
+    })
+}
+
+fn accepted(conversation: ConversationId, message: MessageId) -> WebhookReceipt {
+    WebhookReceipt {
+        status: StatusCode::ACCEPTED.as_u16(),
+        body: serde_json::json!({
+            "conversation_id": conversation.0,
+            "message_id": message.0,
+        })
+        .to_string(),
+    }
+}
+
+fn error_body(reason: &str) -> String {
+    serde_json::json!({ "error": reason }).to_string()
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
