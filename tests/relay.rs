@@ -575,7 +575,6 @@ struct ServeSetup {
 
 impl ServeSetup {
     fn new() -> ServeSetup {
-        let home = tempfile::tempdir().unwrap();
         // A free port, released for serve to bind (the window for another process to
         // take it is the few milliseconds before serve starts).
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -583,6 +582,11 @@ impl ServeSetup {
             .local_addr()
             .unwrap()
             .port();
+        ServeSetup::on_port(port)
+    }
+
+    fn on_port(port: u16) -> ServeSetup {
+        let home = tempfile::tempdir().unwrap();
         std::fs::write(home.path().join("chat-secret"), format!("{SECRET}\n")).unwrap();
         std::fs::write(home.path().join("bad-secret"), "whsec_tooshort\n").unwrap();
         let config = format!(
@@ -677,6 +681,11 @@ async fn comptoir_serve_runs_the_relay_for_each_chat_inbox_with_a_usable_secret(
     assert!(log.contains("chat inbox not served"), "{log}");
     assert!(!log.contains("tooshort"), "the log holds a secret: {log}");
 
+    terminate(&mut child).await;
+}
+
+/// SIGTERM, then a clean exit within a deadline.
+async fn terminate(child: &mut Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -691,6 +700,33 @@ async fn comptoir_serve_runs_the_relay_for_each_chat_inbox_with_a_usable_secret(
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(code.success(), "serve exit {code:?}");
+}
+
+#[tokio::test]
+async fn a_relay_address_in_use_is_logged_and_serve_keeps_running() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let setup = ServeSetup::on_port(taken.local_addr().unwrap().port());
+    let mut child = setup.start();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let log = setup.log();
+        if log.contains("the relay is not running") {
+            break log;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "serve exited: {}",
+            setup.log()
+        );
+        assert!(tokio::time::Instant::now() < deadline, "no log line: {log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        log.contains(&format!("cannot listen on 127.0.0.1:{}", setup.port)),
+        "{log}"
+    );
+    assert!(child.try_wait().unwrap().is_none(), "serve exited");
+    terminate(&mut child).await;
 }
 
 /// The same request sent to another inbox's path.
