@@ -215,9 +215,7 @@ async fn start_relay(
         .map_or_else(|_| relay.listen.clone(), |a| a.to_string());
     let inboxes = state.inboxes().count();
     tracing::info!(%addr, inboxes, "relay listening");
-    Some(tokio::spawn(async move {
-        if let Err(e) = relay::server::serve(listener, state, shutdown).await {
-            tracing::error!("the relay stopped: {e}");
-        }
-    }))
+    Some(tokio::spawn(relay::server::serve(
+        listener, state, shutdown,
+    )))
 }

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use comptoir::channels::relay::server::{MAX_BODY_BYTES, RelayState, router, serve};
+use comptoir::channels::relay::server::{
+    MAX_BODY_BYTES, MAX_HEADER_BYTES, RelayState, router, serve,
+};
 use comptoir::channels::relay::signature::WebhookSecret;
 use comptoir::ingest::MAX_TEXT_BYTES;
 use comptoir::model::{Channel, ConversationId};
@@ -512,12 +514,18 @@ async fn serve_answers_on_a_real_socket_and_stops_on_shutdown() {
     let answer: Value = serde_json::from_str(&body).unwrap();
     assert!(answer["message_id"].is_i64(), "{body}");
     assert_eq!(f.messages(), 1);
+    // An oversized request head is refused before any handler runs.
+    let huge_head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\nX-Pad: {}\r\n\r\n",
+        "p".repeat(MAX_HEADER_BYTES)
+    );
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(exchange(&mut conn, huge_head.as_bytes()).await.0, 431);
 
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)
         .await
         .expect("serve returns after shutdown")
-        .unwrap()
         .unwrap();
     assert!(
         TcpStream::connect(addr).await.is_err(),
@@ -526,7 +534,7 @@ async fn serve_answers_on_a_real_socket_and_stops_on_shutdown() {
 }
 
 #[tokio::test]
-async fn a_client_that_stalls_after_its_headers_gets_408_and_does_not_block_others() {
+async fn stalled_clients_are_cut_off_and_do_not_block_others() {
     let f = Fixture::new();
     let state = f.state.clone().with_read_timeout(Duration::from_secs(3));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -542,6 +550,13 @@ async fn a_client_that_stalls_after_its_headers_gets_408_and_does_not_block_othe
         .await
         .unwrap();
 
+    // Half a request head, then nothing; and a connection that never says a word.
+    let mut mute = TcpStream::connect(addr).await.unwrap();
+    mute.write_all(b"POST /chat/site/messages HTTP/1.1\r\nHost: relay\r\n")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+
     // Meanwhile others are served: several messages and a health check.
     for i in 0..3 {
         let mut conn = TcpStream::connect(addr).await.unwrap();
@@ -555,15 +570,25 @@ async fn a_client_that_stalls_after_its_headers_gets_408_and_does_not_block_othe
     let mut conn = TcpStream::connect(addr).await.unwrap();
     assert_eq!(exchange(&mut conn, HEALTHZ).await.0, 200);
     // ...while the stalled one is still waiting for its answer.
-    let mut probe = [0u8; 1];
-    assert!(
-        matches!(slow.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
-        "the stalled client was answered before the others were served"
-    );
+    for (what, conn) in [("slow", &slow), ("mute", &mute), ("silent", &silent)] {
+        let mut probe = [0u8; 1];
+        assert!(
+            matches!(conn.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the {what} client was answered before the others were served"
+        );
+    }
 
     let (status, answer) = read_response(&mut slow).await;
     assert_eq!(status, 408, "{answer}");
     assert!(answer.contains("did not arrive"), "{answer}");
+    // A head that never ends is cut off too, the connection closed.
+    for (what, conn) in [("mute", &mut mute), ("silent", &mut silent)] {
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut rest))
+            .await
+            .unwrap_or_else(|_| panic!("the {what} connection was left open"))
+            .unwrap();
+    }
     assert_eq!(f.messages(), 3);
 }
 

@@ -21,6 +21,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::StreamExt;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -37,8 +41,9 @@ use crate::store::{SharedStore, Store, StoreError, WebhookReceipt};
 /// whole. A chat message is a few lines of text.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// How long a client has to send its whole body once its headers are in; a client that
-/// stalls is answered 408 and its connection closed, so it holds nothing for longer.
+/// How long a client has to send its request head, and then its whole body; a client
+/// that stalls is cut off (408 for a body, a closed connection for a head), so it holds
+/// nothing for longer.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a 503 asks the sender to wait before retrying, in seconds: about the store's
@@ -80,7 +85,7 @@ impl RelayState {
         self
     }
 
-    /// Changes the body read timeout from [`READ_TIMEOUT`].
+    /// Changes the head and body read timeout from [`READ_TIMEOUT`].
     #[must_use]
     pub fn with_read_timeout(mut self, timeout: Duration) -> RelayState {
         self.read_timeout = timeout;
@@ -195,21 +200,69 @@ pub fn router(state: RelayState) -> Router {
         .with_state(state)
 }
 
+/// The largest request head (request line and headers) taken; a larger one is refused
+/// with 431. The Standard Webhooks headers are well under a kilobyte.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// Serves the relay on `listener` until `shutdown` turns true (or its sender is
 /// dropped), then lets requests under way finish.
 ///
-/// # Errors
-/// The listener fails.
-pub async fn serve(
-    listener: TcpListener,
-    state: RelayState,
-    mut shutdown: watch::Receiver<bool>,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await
+/// Each connection is its own task, so one slow client never delays another; a client
+/// gets the read timeout both for its request head (then the connection is closed) and
+/// for its body (then it is answered 408), so it cannot hold a connection open for
+/// nothing either. A failed accept (out of file descriptors) is logged and retried.
+pub async fn serve(listener: TcpListener, state: RelayState, mut shutdown: watch::Receiver<bool>) {
+    let head_timeout = state.read_timeout;
+    let app = router(state);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                // Out of file descriptors, typically: wait for some to be freed rather
+                // than spin on the error.
+                tracing::error!("the relay cannot accept a connection: {e}");
+                tokio::select! {
+                    () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                    _ = shutdown.wait_for(|stop| *stop) => break,
+                }
+            }
+        };
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(head_timeout)
+            .max_header_size(MAX_HEADER_BYTES);
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("relay connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// How long to wait after an accept failure that is not one client's.
+const ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+/// An accept error about the one connection (it was reset before we took it), not
+/// about the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 async fn healthz() -> Response {
