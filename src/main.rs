@@ -14,6 +14,7 @@ use jiff::{Timestamp, ToSpan, tz::TimeZone};
 use std::sync::Arc;
 use std::time::Duration;
 
+use comptoir::channels::relay::signature::WebhookSecret;
 use comptoir::config::{self, Paths};
 use comptoir::demo;
 use comptoir::model::CustomerId;
@@ -392,8 +393,22 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
     }
     let mut failed = 0;
     for (what, source) in cfg.secrets() {
-        match source.resolve(&what) {
-            Ok(_) => out.push_str(&format!("secret       {what}: ok ({source})\n")),
+        let checked = source
+            .resolve(&what)
+            .map_err(|e| e.to_string())
+            .and_then(|value| {
+                // A chat secret that reads but does not parse would leave its inbox
+                // unserved by the relay.
+                if what.starts_with("chat.") {
+                    WebhookSecret::parse(value.expose())
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                } else {
+                    Ok(())
+                }
+            });
+        match checked {
+            Ok(()) => out.push_str(&format!("secret       {what}: ok ({source})\n")),
             Err(e) => {
                 failed += 1;
                 out.push_str(&format!("secret       {what}: FAILED: {e}\n"));

@@ -761,3 +761,26 @@ fn for_inbox(request: Vec<u8>, inbox: &str) -> Vec<u8> {
         .replacen("/chat/site/", &format!("/chat/{inbox}/"), 1)
         .into_bytes()
 }
+
+#[test]
+fn config_check_reports_a_chat_secret_that_reads_but_is_not_a_webhook_secret() {
+    let setup = ServeSetup::new();
+    let home = setup.home.path();
+    let output = common::comptoir_in(home)
+        .arg("--config")
+        .arg(home.join("config.toml"))
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(out.contains("chat.site.secret: ok"), "{out}");
+    assert!(
+        out.contains("chat.broken.secret: FAILED: a webhook secret must hold 24 to 64 bytes"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("tooshort") && !out.contains("AQIDBAUG"),
+        "{out}"
+    );
+}
