@@ -7,6 +7,10 @@
 //!   within 3× neomutt's header-only open);
 //! - APPEND → visible in the store under `comptoir serve` (p50, p99; target p99 < 1 s).
 //!
+//! To tell where a first sync's time goes, each run also times the same sync in `serve`
+//! (no TUI) and, in-process, each step alone: fetching, parsing, writing attachment
+//! files, and ingest's SQL and FTS.
+//!
 //! `cargo bench --bench email`. Knobs: `COMPTOIR_BENCH_EMAIL_MESSAGES` (20000),
 //! `COMPTOIR_BENCH_EMAIL_RUNS` (5), `COMPTOIR_BENCH_APPENDS` (50). Both contenders speak
 //! plain IMAP to Dovecot on 127.0.0.1, so neither pays for TLS. Both run in a private tmux
@@ -292,7 +296,10 @@ fn write_config(dir: &Path, port: u16) -> PathBuf {
     path
 }
 
-/// One of the threads of the newest messages is on screen.
+/// One of the threads of the newest `DEFAULT_BATCH_SIZE` messages (comptoir's first
+/// batch) is on screen. The same test for both: neomutt sorted by reverse date puts the
+/// newest on top, but comptoir's queue puts the longest waiting first, so of its first
+/// batch it shows the oldest, and the very newest message is not on its first screen.
 fn shows_newest(screen: &str, tokens: &[String]) -> bool {
     tokens.iter().any(|t| screen.contains(t.as_str()))
 }
