@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod logging;
 pub mod model;
 pub mod outbox;
+pub mod presence;
 pub mod secret;
 pub mod serve;
 pub mod store;

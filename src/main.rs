@@ -381,6 +381,14 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
         "keymap       {}\n",
         cfg.keymap.as_deref().unwrap_or("default")
     ));
+    out.push_str(&format!(
+        "hours        {}\n",
+        cfg.hours.as_ref().map_or_else(
+            || "always (no [hours])".to_owned(),
+            config::HoursConfig::summary
+        )
+    ));
+    out.push_str(&format!("presence     {}\n", cfg.presence.summary()));
     let accounts = cfg.accounts();
     if accounts.is_empty() {
         out.push_str("accounts     none\n");

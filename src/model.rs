@@ -469,8 +469,12 @@ pub struct Agent {
     pub name: String,
     /// Their explicit availability toggle.
     pub availability: Availability,
-    /// Last input seen from one of their TUIs.
+    /// The last heartbeat of one of their TUIs (written every half minute while open).
     pub last_seen_at: Option<Timestamp>,
+    /// The last key or click in one of their TUIs (written at most every half minute).
+    pub last_input_at: Option<Timestamp>,
+    /// When their toggle last went from available to away or offline.
+    pub left_available_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

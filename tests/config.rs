@@ -628,3 +628,189 @@ fn poll_seconds_defaults_to_a_minute_and_has_a_floor() {
     assert_eq!(line, 8);
     assert!(message.contains("poll_seconds"), "{message}");
 }
+
+const HOURS: &str = r#"
+[hours]
+timezone = "Europe/Paris"
+mon = ["14:00-18:00", "09:00-12:30"]
+tue = ["09:00-12:30", "14:00-18:00"]
+fri = ["22:00-24:00"]
+sat = ["00:00-02:00"]
+holidays = ["2026-12-25", "2026-01-01", "2026-12-25"]
+
+[presence]
+idle_minutes = 5
+grace_seconds = 30
+"#;
+
+#[test]
+fn hours_and_presence_parse_sorted_with_defaults_when_absent() {
+    use config::{PresenceConfig, Shift};
+    let config = parse("").expect("valid");
+    assert_eq!(config.hours, None, "no [hours] means always within hours");
+    assert_eq!(config.presence, PresenceConfig::default());
+    assert_eq!(
+        (config.presence.idle_minutes, config.presence.grace_seconds),
+        (10, 60)
+    );
+
+    let config = parse(HOURS).expect("valid");
+    let hours = config.hours.expect("[hours]");
+    assert_eq!(hours.timezone, "Europe/Paris");
+    let shift = |start: u16, end: u16| Shift { start, end };
+    assert_eq!(
+        hours.week[0],
+        [shift(540, 750), shift(840, 1080)],
+        "monday's split shift, sorted"
+    );
+    assert_eq!(hours.week[1], hours.week[0]);
+    assert!(hours.week[2].is_empty(), "a missing day is closed");
+    assert_eq!(hours.week[4], [shift(1320, 1440)], "24:00 ends a day");
+    assert_eq!(
+        hours
+            .holidays
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["2026-01-01", "2026-12-25"],
+        "sorted, without repeats"
+    );
+    assert_eq!(
+        hours.summary(),
+        "Europe/Paris; mon 09:00-12:30, 14:00-18:00; tue 09:00-12:30, 14:00-18:00; \
+         fri 22:00-24:00; sat 00:00-02:00; 2 holidays"
+    );
+    assert_eq!(config.presence.idle_minutes, 5);
+    assert_eq!(config.presence.grace_seconds, 30);
+}
+
+#[test]
+fn bad_hours_and_presence_name_key_line_and_column() {
+    // (replace in HOURS, by, line, column, start of the message)
+    let cases: &[(&str, &str, usize, usize, &str)] = &[
+        (
+            "\"Europe/Paris\"",
+            "\"Europe/Pariss\"",
+            3,
+            12,
+            "hours.timezone: unknown time zone \"Europe/Pariss\"",
+        ),
+        (
+            "\"09:00-12:30\"]\ntue",
+            "\"09:00-12h30\"]\ntue",
+            4,
+            23,
+            "hours.mon[1]: \"09:00-12h30\" is not a range",
+        ),
+        (
+            "\"14:00-18:00\", \"09:00-12:30\"]",
+            "\"14:00-18:00\", \"19:00-18:30\"]",
+            4,
+            23,
+            "hours.mon[1]: \"19:00-18:30\" does not end after it starts",
+        ),
+        (
+            "tue = [\"09:00-12:30\", \"14:00-18:00\"]",
+            "tue = [\"09:00-14:30\", \"14:00-18:00\"]",
+            5,
+            23,
+            "hours.tue[1]: \"14:00-18:00\" overlaps \"09:00-14:30\"",
+        ),
+        (
+            "sat = [\"00:00-02:00\"]",
+            "sat = [\"24:00-24:00\"]",
+            7,
+            8,
+            "hours.sat[0]: \"24:00-24:00\" is not a range",
+        ),
+        (
+            "\"2026-01-01\"",
+            "\"2026-02-30\"",
+            8,
+            27,
+            "hours.holidays[1]: \"2026-02-30\" is not a date",
+        ),
+        (
+            "\"2026-01-01\"",
+            "\"2026-01-01T10:00\"",
+            8,
+            27,
+            "hours.holidays[1]: \"2026-01-01T10:00\" is not a date",
+        ),
+        (
+            "idle_minutes = 5",
+            "idle_minutes = 0",
+            11,
+            16,
+            "presence.idle_minutes: 0 is out of range",
+        ),
+        (
+            "grace_seconds = 30",
+            "grace_seconds = 7200",
+            12,
+            17,
+            "presence.grace_seconds: 7200 is over the 3600 s limit",
+        ),
+    ];
+    for (from, to, line, column, start) in cases {
+        assert!(HOURS.contains(from), "fixture lacks {from:?}");
+        let err = parse_err(&HOURS.replacen(from, to, 1));
+        let (l, c, message) = where_what(&err);
+        assert!(message.starts_with(start), "{to:?}: {message}");
+        assert_eq!((l, c), (*line, *column), "{to:?}: {message}");
+    }
+
+    let err = parse_err("[hours]\nmon = [\"09:00-12:00\"]\n");
+    assert!(
+        where_what(&err).2.contains("missing field `timezone`"),
+        "{err}"
+    );
+    let err = parse_err("[hours]\ntimezone = \"UTC\"\nmonday = []\n");
+    assert!(
+        where_what(&err).2.contains("unknown field `monday`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_check_prints_hours_and_presence() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, HOURS).unwrap();
+    let run = |cfg: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .args(["config", "check", "--config"])
+            .arg(cfg)
+            .output()
+            .unwrap()
+    };
+    let out = run(&cfg);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("hours        Europe/Paris; mon 09:00-12:30, 14:00-18:00;"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "presence     idle after 5 min without input; chat stays live 30 s after the last agent"
+        ),
+        "{stdout}"
+    );
+
+    std::fs::write(&cfg, "").unwrap();
+    let out = run(&cfg);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("hours        always (no [hours])"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("presence     idle after 10 min"),
+        "{stdout}"
+    );
+}

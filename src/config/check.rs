@@ -25,7 +25,7 @@ pub(super) struct Checker<'a> {
 pub(super) struct Names(HashSet<String>);
 
 impl Checker<'_> {
-    fn invalid(&self, span: Range<usize>, message: String) -> ConfigError {
+    pub(super) fn invalid(&self, span: Range<usize>, message: String) -> ConfigError {
         let (line, column) = position(self.text, span.start);
         ConfigError::Invalid {
             path: self.path.to_owned(),
@@ -59,11 +59,19 @@ impl Checker<'_> {
             }
         };
 
+        let hours = match raw.hours {
+            Some(hours) => Some(self.hours(hours)?),
+            None => None,
+        };
+        let presence = self.presence(raw.presence)?;
+
         let mut config = Config {
             agent,
             keymap,
             mouse: raw.mouse,
             relay,
+            hours,
+            presence,
             ..Config::default()
         };
 
@@ -257,10 +265,38 @@ impl Checker<'_> {
             Some(url) => Some(self.url(&format!("{table}.callback_url"), url)?),
             None => None,
         };
+        let mut origins = Vec::new();
+        for origin in raw.origins.unwrap_or_default() {
+            let span = origin.span();
+            let origin = origin.into_inner();
+            // A browser sends `scheme://host[:port]`, nothing more; anything else would
+            // never match, and silently so.
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty()
+                        && !host.contains(['/', '?', '#'])
+                        && !origin.contains(char::is_whitespace) =>
+                {
+                    origins.push(origin);
+                }
+                _ => {
+                    return Err(self.invalid(
+                        span,
+                        format!(
+                            "{table}.origins: {origin:?} is not an origin like \"https://shop.example\""
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(ChatInbox {
             name,
             secret,
             callback_url,
+            origins,
         })
     }
 

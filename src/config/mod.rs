@@ -16,7 +16,13 @@ use check::Checker;
 use locate::syntax_error;
 use raw::RawConfig;
 
+pub use hours::{
+    DEFAULT_GRACE_SECONDS, DEFAULT_IDLE_MINUTES, HoursConfig, MAX_GRACE_SECONDS, MAX_IDLE_MINUTES,
+    PresenceConfig, Shift, WEEKDAYS,
+};
+
 mod check;
+mod hours;
 mod locate;
 mod raw;
 
@@ -59,6 +65,10 @@ pub struct Config {
     pub mastodon: Vec<MastodonAccount>,
     /// `[[x]]` accounts.
     pub x: Vec<XAccount>,
+    /// `[hours]`: when the chat can be live; `None` means at any time.
+    pub hours: Option<HoursConfig>,
+    /// `[presence]`: idleness and the chat's grace period.
+    pub presence: PresenceConfig,
 }
 
 /// `[agent]`: the person at this terminal.
@@ -178,6 +188,9 @@ pub struct ChatInbox {
     pub secret: SecretSource,
     /// Where replies are posted for the shop's backend, if anywhere.
     pub callback_url: Option<String>,
+    /// Origins (`https://boutique.example`) whose pages may call the browser routes;
+    /// empty means the relay's own pages only.
+    pub origins: Vec<String>,
 }
 
 /// `[[telegram]]`: a Telegram bot.

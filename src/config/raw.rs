@@ -31,6 +31,8 @@ pub(super) struct RawConfig {
     pub(super) mastodon: Vec<Spanned<RawMastodon>>,
     #[serde(default)]
     pub(super) x: Vec<Spanned<RawX>>,
+    pub(super) hours: Option<RawHours>,
+    pub(super) presence: Option<RawPresence>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +81,7 @@ pub(super) struct RawChat {
     pub(super) secret_command: Option<Spanned<String>>,
     pub(super) secret_file: Option<Spanned<PathBuf>>,
     pub(super) callback_url: Option<Spanned<String>>,
+    pub(super) origins: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -138,4 +141,25 @@ pub(super) struct RawX {
     pub(super) consumer_secret_command: Option<Spanned<String>>,
     pub(super) consumer_secret_file: Option<Spanned<PathBuf>>,
     pub(super) api_base: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHours {
+    pub(super) timezone: Spanned<String>,
+    pub(super) mon: Option<Vec<Spanned<String>>>,
+    pub(super) tue: Option<Vec<Spanned<String>>>,
+    pub(super) wed: Option<Vec<Spanned<String>>>,
+    pub(super) thu: Option<Vec<Spanned<String>>>,
+    pub(super) fri: Option<Vec<Spanned<String>>>,
+    pub(super) sat: Option<Vec<Spanned<String>>>,
+    pub(super) sun: Option<Vec<Spanned<String>>>,
+    pub(super) holidays: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPresence {
+    pub(super) idle_minutes: Option<Spanned<u32>>,
+    pub(super) grace_seconds: Option<Spanned<u32>>,
 }

@@ -1,4 +1,6 @@
-//! Agents and their explicit availability.
+//! Agents: their explicit availability toggle and the traces their TUIs leave (a
+//! heartbeat while open, the last input), from which `presence` decides who is really
+//! there.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -38,7 +40,8 @@ impl Store {
         })
     }
 
-    /// Every agent, by name.
+    /// Every agent, by name: one read of a table with a row per agent, cheap enough to
+    /// run for each status request.
     ///
     /// # Errors
     /// A store failure.
@@ -46,7 +49,8 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT id, name, availability, last_seen_at FROM agents ORDER BY name",
+                "SELECT id, name, availability, last_seen_at, last_input_at, left_available_at
+                 FROM agents ORDER BY name",
             )?
             .query_map([], |r| {
                 let availability: String = r.get(2)?;
@@ -56,21 +60,44 @@ impl Store {
                     availability: Availability::parse(&availability)
                         .unwrap_or(Availability::Offline),
                     last_seen_at: r.get::<_, Option<i64>>(3)?.map(ts),
+                    last_input_at: r.get::<_, Option<i64>>(4)?.map(ts),
+                    left_available_at: r.get::<_, Option<i64>>(5)?.map(ts),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Sets an agent's explicit availability toggle.
+    /// Sets an agent's explicit availability toggle, now.
     ///
     /// # Errors
     /// An unknown agent, or a store failure.
     pub fn set_availability(&mut self, id: AgentId, availability: Availability) -> Result<()> {
+        self.set_availability_at(id, availability, Timestamp::now())
+    }
+
+    /// Sets an agent's explicit availability toggle at `now`, noting when it leaves
+    /// `available` (the chat's grace period runs from then).
+    ///
+    /// # Errors
+    /// An unknown agent, or a store failure.
+    pub fn set_availability_at(
+        &mut self,
+        id: AgentId,
+        availability: Availability,
+        now: Timestamp,
+    ) -> Result<()> {
         self.write(|tx| {
+            // Right-hand sides read the row as it was, so the CASE sees the old toggle.
             let changed = tx
                 .conn
-                .prepare_cached("UPDATE agents SET availability = ?2 WHERE id = ?1")?
-                .execute(params![id.0, availability.as_str()])?;
+                .prepare_cached(
+                    "UPDATE agents SET availability = ?2,
+                         left_available_at = CASE
+                             WHEN availability = 'available' AND ?2 <> 'available' THEN ?3
+                             ELSE left_available_at END
+                     WHERE id = ?1",
+                )?
+                .execute(params![id.0, availability.as_str(), ms(now)])?;
             if changed == 0 {
                 return Err(StoreError::NotFound("agent"));
             }
@@ -78,7 +105,7 @@ impl Store {
         })
     }
 
-    /// Records that one of the agent's TUIs just saw input.
+    /// A TUI of the agent's is open at `now`: its heartbeat, written every half minute.
     ///
     /// # Errors
     /// A store failure.
@@ -86,6 +113,21 @@ impl Store {
         self.write(|tx| {
             tx.conn
                 .prepare_cached("UPDATE agents SET last_seen_at = ?2 WHERE id = ?1")?
+                .execute(params![id.0, ms(now)])?;
+            Ok(())
+        })
+    }
+
+    /// The agent pressed a key or clicked in a TUI at `now` (which is also a heartbeat).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn record_input(&mut self, id: AgentId, now: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            tx.conn
+                .prepare_cached(
+                    "UPDATE agents SET last_input_at = ?2, last_seen_at = ?2 WHERE id = ?1",
+                )?
                 .execute(params![id.0, ms(now)])?;
             Ok(())
         })

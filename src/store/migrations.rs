@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_email_sync.sql"),
     include_str!("migrations/0003_email_reply.sql"),
     include_str!("migrations/0004_webhook_receipts.sql"),
+    include_str!("migrations/0005_presence.sql"),
 ];
 
 /// The schema version this binary writes.
