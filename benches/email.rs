@@ -63,6 +63,20 @@ fn main() {
             other.expect("neomutt -v");
         }
     }
+    pane::require_tmux();
+    let failures = run(messages, runs, appends);
+    if !failures.is_empty() {
+        eprintln!();
+        for f in &failures {
+            eprintln!("FAILED: {f}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// The whole benchmark; returns what failed. Everything it starts (Dovecot, tmux, serve,
+/// temp dirs) is dropped before it returns, so a failure exits without leaking any.
+fn run(messages: usize, runs: usize, appends: usize) -> Vec<String> {
     let load_before = loadavg();
     let server = dovecot::Dovecot::start();
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -200,13 +214,7 @@ fn main() {
         load_before,
         load_after: loadavg(),
     });
-    if !failures.is_empty() {
-        eprintln!();
-        for f in &failures {
-            eprintln!("FAILED: {f}");
-        }
-        std::process::exit(1);
-    }
+    failures
 }
 
 /// A positive count from the environment, else `default`; exits 2 on a bad value.

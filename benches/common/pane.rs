@@ -20,14 +20,19 @@ pub struct Pane {
     rows: u16,
 }
 
+/// Exits 1 saying how to install tmux when it is missing; call it before starting
+/// anything that an exit would leak.
+pub fn require_tmux() {
+    let probe = Command::new("tmux").arg("-V").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("tmux is missing: apt-get install tmux");
+        std::process::exit(1);
+    }
+}
+
 impl Pane {
     /// A server whose sockets live in `dir`, with panes of `columns` x `rows`.
     pub fn new(dir: &Path, columns: u16, rows: u16) -> Pane {
-        let probe = Command::new("tmux").arg("-V").output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            eprintln!("tmux is missing: apt-get install tmux");
-            std::process::exit(1);
-        }
         Pane {
             dir: dir.to_path_buf(),
             socket: RefCell::new(dir.join("tmux-0.sock")),
