@@ -5,7 +5,8 @@
 //! health recorded in the store for every TUI's status line), and the outbox, which sends the replies agents queue (from any
 //! TUI on the store) through each account's SMTP server; and, with `[relay]`, the chat
 //! relay on `relay.listen` for every `[[chat]]` inbox whose secret reads
-//! ([`relay::server`]). The social channels are not run yet.
+//! ([`relay::server`]), whose replies the outbox hands to the visitors' event streams
+//! and the inbox's `callback_url` ([`relay::channel`]). The social channels are not run yet.
 //!
 //! While it runs, `serve` holds the store's lock ([`ServeLock`] on
 //! [`Paths::lock_file`]), so a second `serve` (or an inbox that would run the channels
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::channels::email::account;
 use crate::channels::email::smtp::SmtpChannel;
+use crate::channels::relay::channel::ChatChannel;
 use crate::channels::relay::{self, server::RelayState};
 use crate::config::{Config, Paths, RelayConfig};
 use crate::outbox::{Outbox, RetryPolicy};
@@ -160,10 +162,12 @@ pub async fn run(
             shutdown.clone(),
         )));
     }
-    if let Some(relay) = &cfg.relay
-        && let Some(task) = start_relay(relay, cfg, &store, shutdown.clone()).await
-    {
-        tasks.push(task);
+    if let Some(relay) = &cfg.relay {
+        let state = RelayState::from_config(store.clone(), &cfg.chat).await;
+        senders += add_chat_channels(&mut outbox, &state, cfg, &store);
+        if let Some(task) = start_relay(relay, state, shutdown.clone()).await {
+            tasks.push(task);
+        }
     }
     // Without a sender the outbox would only mark every reply failed; they wait queued
     // for a run that has one.
@@ -189,17 +193,46 @@ pub async fn run(
     Ok(())
 }
 
+/// Registers the outbound side of every chat inbox the relay serves: replies reach the
+/// relay's event streams through its hub, and the inbox's `callback_url` when set.
+/// Returns how many were registered.
+fn add_chat_channels(
+    outbox: &mut Outbox,
+    state: &RelayState,
+    cfg: &Config,
+    store: &SharedStore,
+) -> usize {
+    let mut added = 0;
+    for chat in &cfg.chat {
+        let Some(secret) = state.secret(&chat.name) else {
+            continue;
+        };
+        let channel = ChatChannel::new(chat.name.clone(), state.hub().clone(), store.clone());
+        let channel = match &chat.callback_url {
+            None => channel,
+            Some(url) => match channel.with_callback(url.clone(), secret.clone()) {
+                Ok(channel) => channel,
+                Err(e) => {
+                    tracing::error!(inbox = %chat.name, "chat replies not sent: {e}");
+                    continue;
+                }
+            },
+        };
+        outbox.add_channel(Arc::new(channel));
+        added += 1;
+    }
+    added
+}
+
 /// Binds the relay's address and runs it in a task. A relay that cannot start (its
 /// address taken, no permission) is one logged line and the other channels keep
 /// running: mail must not stop because a port is busy, and the chat backends retry
 /// until the relay is back.
 async fn start_relay(
     relay: &RelayConfig,
-    cfg: &Config,
-    store: &SharedStore,
+    state: RelayState,
     shutdown: watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    let state = RelayState::from_config(store.clone(), &cfg.chat).await;
     let listener = match tokio::net::TcpListener::bind(&relay.listen).await {
         Ok(listener) => listener,
         Err(e) => {

@@ -14,12 +14,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use futures::StreamExt;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -29,8 +29,13 @@ use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::hub::Hub;
+use super::limits::{Limited, Limiter, RateLimits, retry_after_seconds};
 use super::message::{ChatMessage, MAX_WEBHOOK_ID_BYTES};
 use super::signature::{SignatureError, SignedHeaders, WebhookSecret};
+use super::sse::{StreamLimits, StreamSlots};
+use super::token::VisitorKeys;
+use super::{cors, sse, visitor};
 use crate::channels::Inbound;
 use crate::config::ChatInbox;
 use crate::ingest::{Outcome, ingest_with};
@@ -50,13 +55,22 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// busy timeout, the usual reason for it.
 pub const RETRY_AFTER_SECONDS: u64 = 5;
 
-/// What the relay's routes share: the store, and each chat inbox's signing secret.
+/// What the relay's routes share: the store, each chat inbox's signing secret, and
+/// what the browser routes need (visitor token keys, allowed origins, rate limits, the
+/// hub their event streams listen to, the count of open streams).
 #[derive(Clone, Debug)]
 pub struct RelayState {
     store: SharedStore,
     inboxes: Arc<HashMap<String, WebhookSecret>>,
     body_limit: usize,
     read_timeout: Duration,
+    visitors: Arc<HashMap<String, VisitorKeys>>,
+    origins: Arc<HashMap<String, Vec<String>>>,
+    limiter: Arc<Limiter>,
+    hub: Hub,
+    streams: Arc<StreamSlots>,
+    hours: Arc<crate::presence::BusinessHours>,
+    presence: crate::config::PresenceConfig,
 }
 
 impl RelayState {
@@ -68,14 +82,125 @@ impl RelayState {
             inboxes: Arc::new(HashMap::new()),
             body_limit: MAX_BODY_BYTES,
             read_timeout: READ_TIMEOUT,
+            visitors: Arc::new(HashMap::new()),
+            origins: Arc::new(HashMap::new()),
+            limiter: Arc::new(Limiter::new(RateLimits::default())),
+            hub: Hub::new(),
+            streams: Arc::new(StreamSlots::new(StreamLimits::default())),
+            hours: Arc::new(crate::presence::BusinessHours::always()),
+            presence: crate::config::PresenceConfig::default(),
         }
     }
 
-    /// Serves the chat inbox `name`, whose backend signs with `secret`.
+    /// Serves the chat inbox `name`, whose backend signs with `secret`; its visitor
+    /// tokens are keyed from that secret.
     #[must_use]
     pub fn with_inbox(mut self, name: impl Into<String>, secret: WebhookSecret) -> RelayState {
-        Arc::make_mut(&mut self.inboxes).insert(name.into(), secret);
+        let name = name.into();
+        Arc::make_mut(&mut self.visitors).insert(name.clone(), VisitorKeys::derive(&secret));
+        Arc::make_mut(&mut self.inboxes).insert(name, secret);
         self
+    }
+
+    /// Lets pages on `origins` (`https://boutique.example`, no path) call inbox
+    /// `name`'s browser routes (CORS). Without it, only the relay's own pages can.
+    #[must_use]
+    pub fn with_origins(mut self, name: impl Into<String>, origins: Vec<String>) -> RelayState {
+        Arc::make_mut(&mut self.origins).insert(name.into(), origins);
+        self
+    }
+
+    /// Changes the browser routes' rate limits from [`RateLimits::default`].
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> RelayState {
+        self.limiter = Arc::new(Limiter::new(limits));
+        self
+    }
+
+    /// Changes how many event streams may be open from [`StreamLimits::default`].
+    #[must_use]
+    pub fn with_stream_limits(mut self, limits: StreamLimits) -> RelayState {
+        self.streams = Arc::new(StreamSlots::new(limits));
+        self
+    }
+
+    /// Shares `hub` (the chat channels' outbox side publishes replies to it).
+    #[must_use]
+    pub fn with_hub(mut self, hub: Hub) -> RelayState {
+        self.hub = hub;
+        self
+    }
+
+    /// The hub the event streams listen to.
+    #[must_use]
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The signing secret of inbox `name`, if it is served.
+    #[must_use]
+    pub fn secret(&self, name: &str) -> Option<&WebhookSecret> {
+        self.inboxes.get(name)
+    }
+
+    /// How many visitor event streams are open now.
+    #[must_use]
+    pub fn open_streams(&self) -> usize {
+        self.streams.open()
+    }
+
+    pub(super) fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    pub(super) fn visitor_keys(&self, name: &str) -> Option<&VisitorKeys> {
+        self.visitors.get(name)
+    }
+
+    pub(super) fn origins(&self, name: &str) -> &[String] {
+        self.origins.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    pub(super) fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
+    pub(super) fn streams(&self) -> &Arc<StreamSlots> {
+        &self.streams
+    }
+
+    pub(super) fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    pub(super) fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// Tells visitors the chat is live only within `hours` and per `presence`'s
+    /// idleness and grace (from `[hours]` and `[presence]`); without it, always within
+    /// hours, with the default presence settings.
+    #[must_use]
+    pub fn with_presence(
+        mut self,
+        hours: crate::presence::BusinessHours,
+        presence: crate::config::PresenceConfig,
+    ) -> RelayState {
+        self.hours = Arc::new(hours);
+        self.presence = presence;
+        self
+    }
+
+    /// The business hours the chat's status follows.
+    #[must_use]
+    pub fn hours(&self) -> &crate::presence::BusinessHours {
+        &self.hours
+    }
+
+    /// The idleness and grace settings the chat's status follows.
+    #[must_use]
+    pub fn presence(&self) -> &crate::config::PresenceConfig {
+        &self.presence
     }
 
     /// Changes the body limit from [`MAX_BODY_BYTES`].
@@ -109,7 +234,11 @@ impl RelayState {
             let resolved = tokio::task::spawn_blocking(move || source.resolve(&what)).await;
             match resolved {
                 Ok(Ok(text)) => match WebhookSecret::parse(text.expose()) {
-                    Ok(secret) => state = state.with_inbox(chat.name.clone(), secret),
+                    Ok(secret) => {
+                        state = state
+                            .with_inbox(chat.name.clone(), secret)
+                            .with_origins(chat.name.clone(), chat.origins.clone());
+                    }
                     Err(e) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
                 },
                 Ok(Err(e)) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
@@ -148,6 +277,18 @@ pub enum RelayError {
     /// 503: the store cannot take the message now; nothing was stored.
     #[error("the message could not be stored now; try again")]
     Unavailable,
+    /// 401: a browser route's visitor token is missing or not this visitor's.
+    #[error("{0}")]
+    Token(&'static str),
+    /// 429: a rate limit; answered with `Retry-After`.
+    #[error("{}", .0.reason)]
+    TooFast(Limited),
+    /// 429: this visitor has as many event streams open as allowed.
+    #[error("too many open event streams for this visitor")]
+    TooManyStreams,
+    /// 503: the relay has as many event streams open as allowed.
+    #[error("the relay is at its event stream limit; try again")]
+    StreamsFull,
 }
 
 impl RelayError {
@@ -160,7 +301,9 @@ impl RelayError {
             RelayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RelayError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             RelayError::Unreadable | RelayError::Malformed(_) => StatusCode::BAD_REQUEST,
-            RelayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RelayError::Unavailable | RelayError::StreamsFull => StatusCode::SERVICE_UNAVAILABLE,
+            RelayError::Token(_) => StatusCode::UNAUTHORIZED,
+            RelayError::TooFast(_) | RelayError::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -169,10 +312,16 @@ impl IntoResponse for RelayError {
     fn into_response(self) -> Response {
         let mut response = json(self.status(), error_body(&self.to_string()));
         match self {
-            RelayError::Unavailable => {
+            RelayError::Unavailable | RelayError::StreamsFull | RelayError::TooManyStreams => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            RelayError::TooFast(limited) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_seconds(limited.retry_after)),
+                );
             }
             // The rest of the body was never read; keeping the connection would make
             // the server read (or fail to read) it as the next request.
@@ -194,8 +343,13 @@ pub fn router(state: RelayState) -> Router {
     let limit = state.body_limit;
     Router::new()
         .route("/chat/{name}/messages", post(post_message))
+        .merge(visitor::routes())
+        .merge(sse::routes())
+        .route("/chat/{name}/status", get(super::status::chat_status))
         .route("/healthz", get(healthz))
+        .merge(super::widget::routes())
         .fallback(|| async { RelayError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), cors::layer))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -307,19 +461,32 @@ async fn accept(
     }
     let now = Timestamp::now();
     let parsed = ChatMessage::parse(&body).map(|m| m.into_inbound(&inbox, &webhook_id, &body, now));
-    state
+    let visitor = parsed.as_ref().ok().map(|m| m.thread_key.clone());
+    let hub = state.hub.clone();
+    let receipt = state
         .store
-        .call(move |store| answer(store, &inbox, &webhook_id, parsed, now))
+        .call({
+            let inbox = inbox.clone();
+            move |store| answer(store, &inbox, &webhook_id, parsed, now)
+        })
         .await
         .map_err(|e| {
             tracing::warn!("chat message refused for now: {e}");
             RelayError::Unavailable
-        })
+        })?;
+    // The visitor may be on the widget too; a repeated id wakes their streams for
+    // nothing, which costs one read.
+    if let Some(visitor) = visitor
+        && receipt.status == StatusCode::ACCEPTED.as_u16()
+    {
+        hub.publish(&inbox, &visitor);
+    }
+    Ok(receipt)
 }
 
 /// Reads the body whole, refusing it as soon as it is known to be over `limit` (from
 /// `Content-Length`, or once that many bytes came) and when it takes over `timeout`.
-async fn read_body(
+pub(super) async fn read_body(
     body: Body,
     headers: &HeaderMap,
     limit: usize,
@@ -403,7 +570,7 @@ fn answer(
     })
 }
 
-fn accepted(conversation: ConversationId, message: MessageId) -> WebhookReceipt {
+pub(super) fn accepted(conversation: ConversationId, message: MessageId) -> WebhookReceipt {
     WebhookReceipt {
         status: StatusCode::ACCEPTED.as_u16(),
         body: serde_json::json!({
@@ -414,11 +581,11 @@ fn accepted(conversation: ConversationId, message: MessageId) -> WebhookReceipt 
     }
 }
 
-fn error_body(reason: &str) -> String {
+pub(super) fn error_body(reason: &str) -> String {
     serde_json::json!({ "error": reason }).to_string()
 }
 
-fn json(status: StatusCode, body: String) -> Response {
+pub(super) fn json(status: StatusCode, body: String) -> Response {
     (
         status,
         [(

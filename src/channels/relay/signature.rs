@@ -173,6 +173,17 @@ impl WebhookSecret {
         }
     }
 
+    /// HMAC-SHA256 of `message` under this secret: a key derived for another purpose
+    /// (the visitor tokens), so the secret itself is never used twice for one thing.
+    #[must_use]
+    pub fn derive(&self, message: &[u8]) -> Vec<u8> {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return Vec::new();
+        };
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
     fn tag(&self, id: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
         // HMAC takes a key of any length, so this cannot fail; an empty tag would simply
         // never match.
