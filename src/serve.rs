@@ -163,7 +163,12 @@ pub async fn run(
         )));
     }
     if let Some(relay) = &cfg.relay {
-        let state = RelayState::from_config(store.clone(), &cfg.chat).await;
+        let state = RelayState::from_config(store.clone(), &cfg.chat)
+            .await
+            .with_presence(
+                crate::presence::BusinessHours::from_config(cfg.hours.as_ref()),
+                cfg.presence,
+            );
         senders += add_chat_channels(&mut outbox, &state, cfg, &store);
         if let Some(task) = start_relay(relay, state, shutdown.clone()).await {
             tasks.push(task);
