@@ -34,6 +34,16 @@ pub struct Chromium {
 impl Chromium {
     /// Starts chromedriver, or panics saying why (and how to install it when missing).
     pub fn start() -> Chromium {
+        Chromium::start_with_env(&[])
+    }
+
+    /// Starts chromedriver, whose browsers run in time zone `tz` (an IANA name), as a
+    /// visitor abroad would.
+    pub fn start_in_timezone(tz: &str) -> Chromium {
+        Chromium::start_with_env(&[("TZ", tz)])
+    }
+
+    fn start_with_env(env: &[(&str, &str)]) -> Chromium {
         for (binary, package) in [("chromedriver", "chromium-driver"), (CHROMIUM, "chromium")] {
             if let Err(e) = Command::new(binary).arg("--version").output() {
                 if e.kind() == ErrorKind::NotFound {
@@ -55,6 +65,7 @@ impl Chromium {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .envs(env.iter().copied())
             // Its own process group: dropping kills chromedriver and every browser it
             // started in one signal.
             .process_group(0)
@@ -98,6 +109,8 @@ impl Chromium {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--window-size=1024,768".to_owned(),
+            // Dates and times are asserted as an English-speaking browser shows them.
+            "--lang=en-US".to_owned(),
             format!("--user-data-dir={}", profile.keep().display()),
         ];
         let capabilities = json!({

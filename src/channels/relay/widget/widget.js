@@ -114,7 +114,10 @@
     id: 'comptoir-panel', class: 'comptoir-panel', role: 'dialog', 'aria-labelledby': 'comptoir-title', hidden: true
   }, [
     el('div', { class: 'comptoir-header' }, [
-      el('h2', { id: 'comptoir-title', class: 'comptoir-title', text: 'Chat with us' }, [presence]),
+      el('div', { class: 'comptoir-title' }, [
+        el('h2', { id: 'comptoir-title', class: 'comptoir-title', text: 'Chat with us' }),
+        presence
+      ]),
       closeButton
     ]),
     el('div', { class: 'comptoir-body' }, [log, notice, prechat, composer, offline, offlineDone])
@@ -319,8 +322,7 @@
     return fetch(url(path), { method: 'POST', headers: headers, body: JSON.stringify(body), credentials: 'omit' });
   }
 
-  /* token: 'required' makes a visitor first if there is none; 'optional' sends the token
-     only if there is one (the offline form, so its message joins the conversation). */
+  /* token: 'required' makes a visitor first if there is none and sends its token. */
   async function postWithRetries(path, makeBody, token) {
     var renewed = false;
     for (var attempt = 1; ; attempt++) {
@@ -473,9 +475,11 @@
     save();
     offSend.disabled = true;
     var clientId = newId();
+    // As a known visitor (made now if need be), so that a retry is stored once and the
+    // answer can reach this browser too, not only the inbox.
     postWithRetries('offline', function () {
-      return { name: name, email: email, text: text, client_id: clientId };
-    }, 'optional').then(function () {
+      return { name: name, email: email, text: text, client_id: clientId, visitor_id: saved.visitor_id };
+    }, 'required').then(function () {
       offText.value = '';
       offlineSent = true;
       offlineDone.textContent = 'Thank you, ' + name + '. We will answer at ' + email + '.';
