@@ -13,7 +13,8 @@
 mod chromium;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -33,7 +34,7 @@ use fantoccini::key::Key;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
@@ -724,5 +725,150 @@ async fn outside_hours_the_offline_form_says_when_someone_is_back_and_lands_in_t
         format!("Thank you, {name}. We will answer at bo@example.com.")
     );
     assert_eq!(injected(&c).await, serde_json::json!([0, true]));
+    c.close().await.unwrap();
+}
+
+/// A TCP proxy in front of the relay that the test can cut (every connection dropped,
+/// new ones closed at once, as when a phone loses its network) and restore.
+struct Proxy {
+    base: String,
+    cut: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(target: &str) -> Proxy {
+        let target = target.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let cut = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (flag, held) = (cut.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                held.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Proxy {
+            base,
+            cut,
+            connections,
+        }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_whose_connection_drops_sees_reconnecting_then_the_reply_sent_meanwhile() {
+    let relay = Relay::start().await;
+    let agent = relay.available_agent("Camille").await;
+    let proxy = Proxy::start(&relay.base).await;
+    let chromium = Chromium::start();
+    let c = chromium.session().await;
+    c.goto(&format!("{}/chat/site/widget", proxy.base))
+        .await
+        .unwrap();
+    wait_js(
+        &c,
+        "the launcher to show",
+        "const l = document.getElementById('comptoir-launcher'); \
+         return !!l && l.offsetParent !== null",
+    )
+    .await;
+    c.find(fantoccini::Locator::Id("comptoir-launcher"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("comptoir-input"))
+        .await
+        .unwrap()
+        .send_keys("Hello?")
+        .await
+        .unwrap();
+    press(&c, Key::Enter).await;
+    let (conversation, _) = wait_for("the message in the store", || async {
+        relay.chats().await.into_iter().next()
+    })
+    .await;
+    let notice = "const n = document.getElementById('comptoir-notice'); \
+                  return n.hidden ? '' : n.textContent";
+    wait_for("the event stream to be open", || async {
+        let open = js(&c, notice).await == "" && log_items(&c).await.iter().all(|i| i.3.is_some());
+        open.then_some(())
+    })
+    .await;
+
+    proxy.cut();
+    wait_for("the reconnecting notice", || async {
+        (js(&c, notice).await == "Reconnecting\u{2026}").then_some(())
+    })
+    .await;
+
+    // The reply goes out while the visitor is unreachable: it is in the store, and the
+    // stream's replay brings it once the network is back.
+    let conversation_id = conversation.id;
+    let reply_id = relay
+        .store
+        .call(move |store| {
+            store.queue_reply(
+                conversation_id,
+                agent,
+                "Hi, how can I help?",
+                Timestamp::now(),
+            )
+        })
+        .await
+        .unwrap();
+    let mut outbox = Outbox::new(relay.store.clone(), RetryPolicy::default());
+    outbox.add_channel(Arc::new(ChatChannel::new(
+        "site",
+        relay.state.hub().clone(),
+        relay.store.clone(),
+    )));
+    assert_eq!(outbox.deliver_due().await.unwrap(), 1);
+    proxy.restore();
+
+    wait_for("the reply after reconnecting", || async {
+        let items = log_items(&c).await;
+        (items.len() == 2 && items[1].3 == Some(reply_id.0)).then_some(())
+    })
+    .await;
+    wait_for("the notice to clear", || async {
+        (js(&c, notice).await == "").then_some(())
+    })
+    .await;
+    let texts: Vec<String> = log_items(&c).await.into_iter().map(|i| i.2).collect();
+    assert_eq!(
+        texts,
+        ["Hello?", "Hi, how can I help?"],
+        "each message once"
+    );
     c.close().await.unwrap();
 }

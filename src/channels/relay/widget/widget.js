@@ -503,8 +503,10 @@
     var last = log.lastElementChild;
     if (last && last.getAttribute('data-id')) markSeen(Number(last.getAttribute('data-id')));
     log.scrollTop = log.scrollHeight;
-    // Without a stream, nothing pushes availability changes: ask now and then.
-    statusTimer = setInterval(function () { if (!source) fetchStatus(); }, 60000);
+    // The stream may carry availability changes, but a visitor who has not written yet
+    // has no stream, and a relay may not send them: ask now and then while open.
+    clearInterval(statusTimer);
+    statusTimer = setInterval(fetchStatus, 60000);
   }
 
   function close() {
