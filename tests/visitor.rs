@@ -1,6 +1,7 @@
 //! The chat relay's browser side: visitor tokens, the widget's POSTs with their limits
 //! (400, 401, 413, 429), CORS, the offline form, and the event stream over a real
-//! socket (replay, Last-Event-ID, a reply delivered live by the outbox, slots freed).
+//! socket (replay, Last-Event-ID, a reply delivered live by the outbox, slots freed,
+//! availability as status events).
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -18,8 +19,10 @@ use comptoir::channels::relay::limits::{Bucket, RateLimits};
 use comptoir::channels::relay::server::{MAX_BODY_BYTES, RelayState, router, serve};
 use comptoir::channels::relay::signature::WebhookSecret;
 use comptoir::channels::relay::sse::StreamLimits;
-use comptoir::model::{Channel, ConversationId, Delivery};
+use comptoir::config::PresenceConfig;
+use comptoir::model::{Availability, Channel, ConversationId, Delivery};
 use comptoir::outbox::{Outbox, RetryPolicy};
+use comptoir::presence::BusinessHours;
 use comptoir::store::{SharedStore, Store};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -795,4 +798,46 @@ async fn streams_need_the_token_are_bounded_and_free_their_slot_when_the_client_
     drop(theirs);
     drop(back);
     wait_until("every slot is freed", || state.open_streams() == 0).await;
+}
+
+#[tokio::test]
+async fn a_status_event_comes_first_and_again_when_availability_changes() {
+    let mut f = Fixture::new();
+    f.state = f.state.clone().with_presence(
+        BusinessHours::always(),
+        PresenceConfig {
+            idle_minutes: 10,
+            grace_seconds: 0,
+        },
+    );
+    let running = start(f.state.clone()).await;
+    let (visitor, token) = f.visitor().await;
+    let (_, first) = f
+        .say(&visitor, &token, &json!({"text": "Quelqu'un ?"}))
+        .await;
+    let mut client = EventClient::connect(running.addr, &visitor, &token, None).await;
+    let status = client.next().await;
+    assert_eq!(status.event, "status");
+    assert_eq!(status.data, json!({"available": false}));
+    assert_eq!(client.message().await["id"], first["message_id"]);
+
+    // An agent at their desk: the open stream hears it without reconnecting.
+    let mut store = f.store();
+    let agent = store.ensure_agent("Camille").unwrap();
+    let now = Timestamp::now();
+    store
+        .set_availability_at(agent, Availability::Available, now)
+        .unwrap();
+    store.record_input(agent, now).unwrap();
+    store.touch_agent(agent, now).unwrap();
+    let status = client.next().await;
+    assert_eq!(status.event, "status");
+    assert_eq!(status.data, json!({"available": true}));
+    // And when they step away (no grace configured).
+    store
+        .set_availability_at(agent, Availability::Away, Timestamp::now())
+        .unwrap();
+    let status = client.next().await;
+    assert_eq!(status.event, "status");
+    assert_eq!(status.data, json!({"available": false}));
 }

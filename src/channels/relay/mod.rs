@@ -4,6 +4,7 @@
 //! tokens ([`token`]), the widget's routes ([`visitor`], [`sse`]) with their rate limits
 //! ([`limits`]) and CORS ([`cors`]), and the replies' way back ([`hub`], [`channel`]).
 
+pub mod availability;
 pub mod channel;
 pub mod cors;
 pub mod form;

@@ -29,6 +29,7 @@ use jiff::Timestamp;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::availability::AvailabilityWatch;
 use super::hub::Hub;
 use super::limits::{Limited, Limiter, RateLimits, retry_after_seconds};
 use super::message::{ChatMessage, MAX_WEBHOOK_ID_BYTES};
@@ -69,6 +70,7 @@ pub struct RelayState {
     limiter: Arc<Limiter>,
     hub: Hub,
     streams: Arc<StreamSlots>,
+    availability: Arc<AvailabilityWatch>,
     hours: Arc<crate::presence::BusinessHours>,
     presence: crate::config::PresenceConfig,
 }
@@ -87,6 +89,7 @@ impl RelayState {
             limiter: Arc::new(Limiter::new(RateLimits::default())),
             hub: Hub::new(),
             streams: Arc::new(StreamSlots::new(StreamLimits::default())),
+            availability: Arc::new(AvailabilityWatch::default()),
             hours: Arc::new(crate::presence::BusinessHours::always()),
             presence: crate::config::PresenceConfig::default(),
         }
@@ -167,6 +170,10 @@ impl RelayState {
 
     pub(super) fn streams(&self) -> &Arc<StreamSlots> {
         &self.streams
+    }
+
+    pub(super) fn availability(&self) -> &Arc<AvailabilityWatch> {
+        &self.availability
     }
 
     pub(super) fn body_limit(&self) -> usize {

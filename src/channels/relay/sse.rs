@@ -10,6 +10,9 @@
 //! notice is missed, and nothing is sent twice. An agent's reply is in the store once
 //! queued; the outbox's delivery is what tells an open stream of it.
 //!
+//! A `status` event (`{"available": bool}`) comes first, and again whenever the chat's
+//! availability changes ([`availability`]).
+//!
 //! Streams are counted per visitor and in all ([`StreamLimits`]); a stream's slot is
 //! freed the moment its client goes (the response body is dropped with the slot in it).
 
@@ -24,11 +27,13 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::sync::broadcast;
+use jiff::Timestamp;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch};
 
 use super::server::{RelayError, RelayState};
 use super::visitor::authorize;
+use super::{availability, status};
 use crate::model::{Channel, ConversationId, Message, MessageKind};
 use crate::store::{SharedStore, StoreError};
 
@@ -155,14 +160,27 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(0);
+    // Subscribed before anything is read, so no change falls between the read and the
+    // subscription.
+    let notices = state.hub().subscribe(&name);
+    let availability = availability::subscribe(&state);
+    let live = status::current(&state, Timestamp::now())
+        .await
+        .map_err(|e| {
+            tracing::warn!("an event stream could not read the chat's status: {e}");
+            RelayError::Unavailable
+        })?
+        .live;
     let mut feed = Feed {
-        notices: state.hub().subscribe(&name),
+        notices,
+        availability: Some(availability),
+        sent_status: Some(live),
         store: state.store().clone(),
         inbox: name,
         visitor_id,
         conversation: None,
         last,
-        pending: VecDeque::new(),
+        pending: VecDeque::from([status_event(live)]),
         _slot: slot,
     };
     feed.catch_up().await.map_err(|e| {
@@ -181,12 +199,15 @@ async fn events(
 /// One stream's state: where it is in the conversation and what is left to send.
 struct Feed {
     notices: broadcast::Receiver<Arc<str>>,
+    /// Changes of the chat's availability; `None` once its sender is gone.
+    availability: Option<watch::Receiver<Option<bool>>>,
+    sent_status: Option<bool>,
     store: SharedStore,
     inbox: String,
     visitor_id: String,
     conversation: Option<ConversationId>,
     last: i64,
-    pending: VecDeque<Message>,
+    pending: VecDeque<Event>,
     _slot: Slot,
 }
 
@@ -195,19 +216,46 @@ impl Feed {
     /// or the store failed: the browser reconnects with its Last-Event-ID).
     async fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(message) = self.pending.pop_front() {
-                return Some(event(&message));
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
             }
-            let wake = match self.notices.recv().await {
-                Ok(visitor) => *visitor == *self.visitor_id,
-                // Notices were dropped; one of them may have been ours.
-                Err(RecvError::Lagged(_)) => true,
-                Err(RecvError::Closed) => return None,
+            let availability = async {
+                match &mut self.availability {
+                    Some(receiver) => receiver.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = tokio::select! {
+                notice = self.notices.recv() => match notice {
+                    Ok(visitor) => *visitor == *self.visitor_id,
+                    // Notices were dropped; one of them may have been ours.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return None,
+                },
+                alive = availability => {
+                    self.status_changed(alive);
+                    false
+                }
             };
             if wake && let Err(e) = self.catch_up().await {
                 tracing::warn!("an event stream ends: {e}");
                 return None;
             }
+        }
+    }
+
+    /// Queues a `status` event when availability differs from what this stream said.
+    fn status_changed(&mut self, alive: bool) {
+        let Some(receiver) = self.availability.as_mut().filter(|_| alive) else {
+            self.availability = None;
+            return;
+        };
+        let latest = *receiver.borrow_and_update();
+        if let Some(live) = latest
+            && self.sent_status != Some(live)
+        {
+            self.sent_status = Some(live);
+            self.pending.push_back(status_event(live));
         }
     }
 
@@ -244,9 +292,16 @@ impl Feed {
         if let Some(newest) = messages.last() {
             self.last = newest.id.0;
         }
-        self.pending.extend(messages);
+        self.pending.extend(messages.iter().map(event));
         Ok(())
     }
+}
+
+/// The chat's availability as the widget reads it.
+fn status_event(live: bool) -> Event {
+    Event::default()
+        .event("status")
+        .data(serde_json::json!({ "available": live }).to_string())
 }
 
 /// A message as the widget reads it.
