@@ -872,3 +872,96 @@ async fn a_visitor_whose_connection_drops_sees_reconnecting_then_the_reply_sent_
     );
     c.close().await.unwrap();
 }
+
+/// Serves, on `listener`, a shop's own page embedding the widget from the relay at
+/// `relay_base` with the one line a shop adds.
+fn serve_shop_page(listener: TcpListener, relay_base: &str) {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Boutique</title></head><body><h1>Boutique</h1>\
+         <script src=\"{relay_base}/widget.js\" data-comptoir-inbox=\"site\" defer></script>\
+         </body></html>"
+    );
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || async move { axum::response::Html(html) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_page_on_an_allowed_origin_chats_with_the_relay_its_script_tag_names() {
+    // The shop is another origin (another port); the relay lets it in by name.
+    let shop = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_base = format!("http://{}", shop.local_addr().unwrap());
+    let origin = shop_base.clone();
+    let relay = Relay::start_with(move |state| state.with_origins("site", vec![origin])).await;
+    let agent = relay.available_agent("Camille").await;
+    serve_shop_page(shop, &relay.base);
+
+    let chromium = Chromium::start();
+    let c = chromium.session().await;
+    c.goto(&format!("{shop_base}/")).await.unwrap();
+    wait_js(
+        &c,
+        "the launcher on the shop's page",
+        "const l = document.getElementById('comptoir-launcher'); \
+         return !!l && l.offsetParent !== null",
+    )
+    .await;
+    c.find(fantoccini::Locator::Id("comptoir-launcher"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The status came across origins: the header says the chat is live.
+    wait_js(
+        &c,
+        "the chat to say it is live",
+        "return document.getElementById('comptoir-presence').textContent === 'We are online'",
+    )
+    .await;
+    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("comptoir-input"))
+        .await
+        .unwrap()
+        .send_keys("From the shop's page")
+        .await
+        .unwrap();
+    press(&c, Key::Enter).await;
+    let (conversation, _) = wait_for("the message in the store", || async {
+        relay.chats().await.into_iter().next()
+    })
+    .await;
+    let conversation_id = conversation.id;
+    let reply_id = relay
+        .store
+        .call(move |store| store.queue_reply(conversation_id, agent, "Welcome!", Timestamp::now()))
+        .await
+        .unwrap();
+    let mut outbox = Outbox::new(relay.store.clone(), RetryPolicy::default());
+    outbox.add_channel(Arc::new(ChatChannel::new(
+        "site",
+        relay.state.hub().clone(),
+        relay.store.clone(),
+    )));
+    assert_eq!(outbox.deliver_due().await.unwrap(), 1);
+    wait_for("the reply over the cross-origin stream", || async {
+        let items = log_items(&c).await;
+        (items.len() == 2 && items[1].3 == Some(reply_id.0)).then_some(())
+    })
+    .await;
+    // The visitor's identity is kept under the relay's name, in the shop's storage.
+    let key = js(&c, "return Object.keys(localStorage)").await;
+    assert_eq!(
+        key,
+        serde_json::json!([format!("comptoir:{}/:site", relay.base)])
+    );
+    c.close().await.unwrap();
+}
