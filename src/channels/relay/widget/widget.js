@@ -73,7 +73,8 @@
   });
   var notice = el('p', { id: 'comptoir-notice', class: 'comptoir-notice', role: 'status', hidden: true });
 
-  var preName = el('input', { id: 'comptoir-prechat-name', name: 'name', autocomplete: 'name', maxlength: '200' });
+  // Names get 64 characters: the relay takes 256 bytes, which fits them in any script.
+  var preName = el('input', { id: 'comptoir-prechat-name', name: 'name', autocomplete: 'name', maxlength: '64' });
   var preEmail = el('input', { id: 'comptoir-prechat-email', name: 'email', type: 'email', autocomplete: 'email', maxlength: '320' });
   var skipButton = el('button', { type: 'button', id: 'comptoir-prechat-skip', class: 'comptoir-btn comptoir-btn-quiet', text: 'Skip' });
   var prechat = el('form', { id: 'comptoir-prechat', class: 'comptoir-form', hidden: true, novalidate: true }, [
@@ -96,7 +97,7 @@
   ]);
 
   var back = el('p', { id: 'comptoir-back', hidden: true });
-  var offName = el('input', { id: 'comptoir-offline-name', name: 'name', autocomplete: 'name', required: true, maxlength: '200' });
+  var offName = el('input', { id: 'comptoir-offline-name', name: 'name', autocomplete: 'name', required: true, maxlength: '64' });
   var offEmail = el('input', { id: 'comptoir-offline-email', name: 'email', type: 'email', autocomplete: 'email', required: true, maxlength: '320' });
   var offText = el('textarea', { id: 'comptoir-offline-text', name: 'text', rows: '4', required: true, maxlength: '8000' });
   var offSend = el('button', { type: 'submit', id: 'comptoir-offline-send', class: 'comptoir-btn', text: 'Send message' });
@@ -226,6 +227,7 @@
     // In id order among stored messages; ones still being sent stay last.
     var before = null;
     for (var node = log.firstChild; node; node = node.nextSibling) {
+      if (node === li) continue;
       var other = node.getAttribute('data-id');
       if (other === null || Number(other) > id) { before = node; break; }
     }
