@@ -8,7 +8,11 @@
 //! dead letter with its raw bytes and is acknowledged, so it never blocks the ones
 //! behind it.
 
+mod memo;
+
 use jiff::Timestamp;
+
+use memo::Memo;
 
 use crate::channels::Inbound;
 use crate::channels::email::mime::normalize_subject;
@@ -86,20 +90,26 @@ pub fn ingest_batch(
     // is set aside and the others are kept.
     let run = |store: &mut Store, careful: bool| {
         store.write(|tx| {
-            batch
-                .iter()
-                .zip(&files)
-                .map(|(inbound, files)| match files {
+            let mut memo = Memo::on();
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for (inbound, files) in batch.iter().zip(&files) {
+                outcomes.push(match files {
                     Err(reason) => dead_letter_in(tx, inbound, reason, now),
-                    Ok(files) if !careful => store_one(tx, inbound, files, now),
-                    Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, files, now)) {
-                        Err(e) if e.is_about_the_data() => {
-                            dead_letter_in(tx, inbound, &e.to_string(), now)
+                    Ok(files) if !careful => store_one(tx, inbound, files, now, &mut memo),
+                    Ok(files) => {
+                        match tx
+                            .savepoint(|tx| store_one(tx, inbound, files, now, &mut Memo::off()))
+                        {
+                            Err(e) if e.is_about_the_data() => {
+                                dead_letter_in(tx, inbound, &e.to_string(), now)
+                            }
+                            other => other,
                         }
-                        other => other,
-                    },
-                })
-                .collect()
+                    }
+                }?);
+            }
+            memo.flush(tx)?;
+            Ok(outcomes)
         })
     };
     match run(store, false) {
@@ -131,7 +141,9 @@ impl Pending<'_> {
         } = self;
         match files {
             Err(reason) => dead_letter_in(tx, inbound, &reason, now),
-            Ok(files) => match tx.savepoint(|tx| store_one(tx, inbound, &files, now)) {
+            Ok(files) => match tx
+                .savepoint(|tx| store_one(tx, inbound, &files, now, &mut Memo::off()))
+            {
                 Err(e) if e.is_about_the_data() => dead_letter_in(tx, inbound, &e.to_string(), now),
                 other => other,
             },
@@ -273,11 +285,15 @@ fn save_files(store: &Store, inbound: &Inbound) -> std::io::Result<Vec<Attachmen
         .collect()
 }
 
+/// Stores one message. With a memo that is on, what earlier messages of the batch
+/// learnt is reused and the conversation's queue columns are updated when the memo is
+/// flushed; the result is the same as storing each message in turn.
 fn store_one(
     tx: &mut Tx<'_>,
     inbound: &Inbound,
     files: &[Attachment],
     now: Timestamp,
+    memo: &mut Memo,
 ) -> Result<Outcome, StoreError> {
     let channel = inbound.channel;
     let account = inbound.account.as_str();
@@ -292,19 +308,37 @@ fn store_one(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
-    let (known, unknown) = tx.customer_for_handles(&handles)?;
-    let customer = match known {
+    let customer = match memo.customer(&handles) {
         Some(c) => {
-            if let Some(name) = name {
+            if let Some(name) = name
+                && !memo.is_named(c)
+            {
                 tx.fill_display_name(c, name)?;
+                memo.remember_named(c);
             }
             c
         }
-        None => tx.create_customer(name, now)?,
+        None => {
+            let (known, unknown) = tx.customer_for_handles(&handles)?;
+            let customer = match known {
+                Some(c) => {
+                    if let Some(name) = name {
+                        tx.fill_display_name(c, name)?;
+                    }
+                    c
+                }
+                None => tx.create_customer(name, now)?,
+            };
+            if !unknown.is_empty() {
+                tx.link_handles(customer, &unknown, now)?;
+            }
+            if name.is_some() {
+                memo.remember_named(customer);
+            }
+            memo.remember_customer(handles, customer);
+            customer
+        }
     };
-    if !unknown.is_empty() {
-        tx.link_handles(customer, &unknown, now)?;
-    }
 
     let peer = inbound.from.handle.trim();
     let subject_key = inbound
@@ -312,7 +346,14 @@ fn store_one(
         .as_deref()
         .map(normalize_subject)
         .filter(|k| !k.is_empty());
-    let mut found = tx.conversation_by_thread(channel, account, &inbound.thread_key)?;
+    let mut found = memo.conversation(channel, account, &inbound.thread_key);
+    let by_thread = match found {
+        Some(_) => true,
+        None => {
+            found = tx.conversation_by_thread(channel, account, &inbound.thread_key)?;
+            found.is_some()
+        }
+    };
     if found.is_none() {
         found = tx.conversation_by_references(channel, account, &inbound.references)?;
     }
@@ -324,6 +365,8 @@ fn store_one(
             .sent_at
             .checked_sub(SUBJECT_THREAD_WINDOW)
             .unwrap_or(Timestamp::MIN);
+        // The lookup reads `last_message_at`, which held-back updates change.
+        memo.flush(tx)?;
         found = tx.conversation_by_subject(channel, account, peer, key, since)?;
     }
     let (conversation, opened, reopened) = match found {
@@ -332,6 +375,10 @@ fn store_one(
                 !inbound.automated && matches!(status, StatusName::Resolved | StatusName::Snoozed);
             if reopen {
                 tx.reopen(id)?;
+            }
+            memo.remember_status(id, if reopen { StatusName::Open } else { status });
+            if by_thread {
+                memo.remember_thread(channel, account, &inbound.thread_key, id);
             }
             (id, false, reopen)
         }
@@ -347,6 +394,8 @@ fn store_one(
                 first_message_at: inbound.sent_at,
                 now,
             })?;
+            memo.remember_status(id, StatusName::Open);
+            memo.remember_thread(channel, account, &inbound.thread_key, id);
             (id, true, false)
         }
     };
@@ -368,10 +417,11 @@ fn store_one(
     for file in files {
         tx.insert_attachment(message, file)?;
     }
-    tx.note_inbound(
+    memo.note_inbound(
+        tx,
         conversation,
         inbound.sent_at,
-        &preview(&inbound.text),
+        &inbound.text,
         inbound.automated,
     )?;
     Ok(Outcome::New {
@@ -482,12 +532,15 @@ fn preview(text: &str) -> String {
         .filter(|l| !l.trim_start().starts_with('>'))
         .flat_map(str::split_whitespace);
     let mut out = String::with_capacity(MAX_CHARS);
+    let mut chars = 0;
     for word in words {
         if !out.is_empty() {
             out.push(' ');
+            chars += 1;
         }
         out.push_str(word);
-        if out.chars().count() >= MAX_CHARS {
+        chars += word.chars().count();
+        if chars >= MAX_CHARS {
             return out.chars().take(MAX_CHARS).collect();
         }
     }

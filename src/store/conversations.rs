@@ -230,29 +230,46 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Updates the queue columns after a customer message. An automated message (an
-    /// auto-reply, a bounce) never makes the conversation wait; nor does a message older
-    /// than the shop's last reply (a late sync).
+    /// Updates the queue columns after `count` customer messages of one conversation, as
+    /// if each had been noted in turn: `newest` is the latest `sent_at` among them and
+    /// `preview` that of the last one written at that time; `waiting` holds the
+    /// `sent_at` of those not automated. An automated message (an auto-reply, a bounce)
+    /// never makes the conversation wait; nor does a message older than the shop's last
+    /// reply (a late sync). One update for several messages is what keeps a batch that
+    /// brings a busy thread many messages from rewriting its row and indexes each time.
     pub(crate) fn note_inbound(
         &mut self,
         id: ConversationId,
-        sent_at: Timestamp,
+        count: u32,
+        newest: Timestamp,
         preview: &str,
-        automated: bool,
+        waiting: &[Timestamp],
     ) -> Result<()> {
+        // The oldest waiting message that came after the last reply, worked out in SQL
+        // against the row's own `last_reply_at`.
+        let waiting = format!(
+            "[{}]",
+            waiting
+                .iter()
+                .map(|t| ms(*t).to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         self.conn
             .prepare_cached(
                 "UPDATE conversations SET
-                    preview = CASE WHEN ?2 >= last_message_at THEN ?3 ELSE preview END,
-                    last_message_at = max(last_message_at, ?2),
-                    message_count = message_count + 1,
-                    waiting_since = CASE
-                        WHEN ?4 THEN waiting_since
-                        WHEN last_reply_at IS NOT NULL AND ?2 <= last_reply_at THEN waiting_since
-                        ELSE min(coalesce(waiting_since, ?2), ?2) END
+                    preview = CASE WHEN ?3 >= last_message_at THEN ?4 ELSE preview END,
+                    last_message_at = max(last_message_at, ?3),
+                    message_count = message_count + ?2,
+                    waiting_since = coalesce(
+                        min(waiting_since, (SELECT min(value) FROM json_each(?5)
+                            WHERE last_reply_at IS NULL OR value > last_reply_at)),
+                        waiting_since,
+                        (SELECT min(value) FROM json_each(?5)
+                            WHERE last_reply_at IS NULL OR value > last_reply_at))
                  WHERE id = ?1",
             )?
-            .execute(params![id.0, ms(sent_at), preview, automated])?;
+            .execute(params![id.0, count, ms(newest), preview, waiting])?;
         Ok(())
     }
 
