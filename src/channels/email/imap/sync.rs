@@ -3,12 +3,9 @@
 
 use std::time::Duration;
 
-use async_imap::Session;
 use jiff::Timestamp;
 
-use super::commands::Conn;
 use super::plan::PlanKind;
-use super::stream::Stream;
 use super::{Connection, ImapError, SyncPlan};
 use crate::channels::Inbound;
 use crate::channels::email::mime;
@@ -143,17 +140,33 @@ impl Connection<'_> {
                     )));
                 }
             }
-            for batch in planned.uids.chunks(batch_size) {
-                sync_batch(
-                    &self.conn,
-                    &mut self.session,
-                    account,
-                    store,
-                    batch,
-                    mark_seen,
-                    &mut folder,
-                )
-                .await?;
+            // The next batch is fetched while this one is parsed and committed, so the
+            // server's work and the network overlap ours instead of adding to it.
+            let batches: Vec<&[u32]> = planned.uids.chunks(batch_size).collect();
+            let mut fetched = match batches.first() {
+                Some(first) => Some(self.conn.fetch(&mut self.session, first).await?),
+                None => None,
+            };
+            for (i, batch) in batches.iter().enumerate() {
+                let messages = fetched.take().unwrap_or_default();
+                let (committed, next) = match batches.get(i + 1) {
+                    Some(next) => {
+                        let (committed, next) = tokio::join!(
+                            commit_batch(account, store, messages, &mut folder),
+                            self.conn.fetch(&mut self.session, next),
+                        );
+                        (committed, Some(next))
+                    }
+                    None => (
+                        commit_batch(account, store, messages, &mut folder).await,
+                        None,
+                    ),
+                };
+                // What was committed is recorded even when the next fetch failed.
+                let uids = committed?;
+                if mark_seen && !uids.is_empty() {
+                    self.conn.mark_seen(&mut self.session, &uids).await?;
+                }
                 if planned.kind == PlanKind::New {
                     let highest = batch.iter().copied().max().unwrap_or(0);
                     let (name, f, v) = (
@@ -166,6 +179,7 @@ impl Connection<'_> {
                         .await?;
                 }
                 progress.committed(batch.len() as u64).await;
+                fetched = next.transpose()?;
             }
             let (name, f, v) = (
                 account.name.clone(),
@@ -191,18 +205,15 @@ impl Connection<'_> {
     }
 }
 
-/// Fetches, parses and commits one batch, then flags it `\Seen` if asked. Recording the
-/// folder's progress is the caller's, since first and later syncs do it differently.
-async fn sync_batch(
-    conn: &Conn<'_>,
-    session: &mut Session<Stream>,
+/// Parses and commits one fetched batch, and returns the UIDs it held (to flag `\Seen`
+/// if asked). Recording the folder's progress is the caller's, since first and later
+/// syncs do it differently.
+async fn commit_batch(
     account: &EmailAccount,
     store: &SharedStore,
-    uids: &[u32],
-    mark_seen: bool,
+    messages: Vec<(u32, Vec<u8>)>,
     report: &mut FolderReport,
-) -> Result<(), ImapError> {
-    let messages = conn.fetch(session, uids).await?;
+) -> Result<Vec<u32>, ImapError> {
     report.fetched += messages.len();
     let fetched: Vec<u32> = messages.iter().map(|(uid, _)| *uid).collect();
 
@@ -265,9 +276,5 @@ async fn sync_batch(
         }
     }
     report.dead_letters += dead;
-
-    if mark_seen && !fetched.is_empty() {
-        conn.mark_seen(session, &fetched).await?;
-    }
-    Ok(())
+    Ok(fetched)
 }
