@@ -8,6 +8,8 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -840,4 +842,185 @@ async fn a_status_event_comes_first_and_again_when_availability_changes() {
     let status = client.next().await;
     assert_eq!(status.event, "status");
     assert_eq!(status.data, json!({"available": false}));
+}
+
+// ---- through the `comptoir serve` binary ----
+
+/// One request over a fresh connection that closes after it: status, head, body.
+async fn http(addr: std::net::SocketAddr, request: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn request(method: &str, path: &str, headers: &str, body: &str) -> String {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    )
+}
+
+/// The shop's backend: keeps the bodies POSTed to its callback.
+async fn callback_sink() -> (Arc<std::sync::Mutex<Vec<Value>>>, String) {
+    let received: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    let keep = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let keep = Arc::clone(&keep);
+            async move {
+                keep.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (received, url)
+}
+
+#[tokio::test]
+async fn comptoir_serve_relays_a_visitor_chat_both_ways() {
+    let home = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let (callbacks, callback_url) = callback_sink().await;
+    std::fs::write(home.path().join("chat-secret"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            r#"[relay]
+listen = "127.0.0.1:{port}"
+
+[[chat]]
+name = "site"
+secret_file = "{secret}"
+callback_url = "{callback_url}"
+origins = ["{SHOP}"]
+"#,
+            secret = home.path().join("chat-secret").display(),
+        ),
+    )
+    .unwrap();
+    let data_dir = home.path().join("store");
+    let mut child = common::comptoir_in(home.path())
+        .arg("--config")
+        .arg(home.path().join("config.toml"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if TcpStream::connect(addr).await.is_ok()
+            && http(
+                addr,
+                "GET /healthz HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            .0 == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the relay never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let (status, head, body) = http(
+        addr,
+        &request(
+            "POST",
+            "/chat/site/visitors",
+            &format!("Origin: {SHOP}\r\n"),
+            "{}",
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        head.contains(&format!("access-control-allow-origin: {SHOP}")),
+        "{head}"
+    );
+    let visitor: Value = serde_json::from_str(&body).unwrap();
+    let (id, token) = (
+        visitor["visitor_id"].as_str().unwrap(),
+        visitor["token"].as_str().unwrap(),
+    );
+    let (status, _, body) = http(
+        addr,
+        &request(
+            "POST",
+            &format!("/chat/site/visitors/{id}/messages"),
+            &format!("Authorization: Bearer {token}\r\n"),
+            r#"{"text":"Bonjour","name":"Ana"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let posted: Value = serde_json::from_str(&body).unwrap();
+    let mut stream = EventClient::connect(addr, id, token, None).await;
+    assert_eq!(stream.message().await["text"], "Bonjour");
+
+    // An agent replies from another process (a TUI): serve's outbox delivers it to the
+    // open stream and to the shop's callback.
+    let mut store = Store::open(&data_dir.join("store.sqlite")).unwrap();
+    let agent = store.ensure_agent("Camille").unwrap();
+    let conversation = ConversationId(posted["conversation_id"].as_i64().unwrap());
+    let reply = store
+        .queue_reply(conversation, agent, "Bonjour Ana", Timestamp::now())
+        .unwrap();
+    let live = stream.message().await;
+    assert_eq!(
+        (live["id"].as_i64(), &live["from"]),
+        (Some(reply.0), &json!("agent"))
+    );
+    wait_until("the callback got the reply", || {
+        !callbacks.lock().unwrap().is_empty()
+    })
+    .await;
+    let got = callbacks.lock().unwrap()[0].clone();
+    assert_eq!(got["visitor"]["id"], id);
+    assert_eq!(got["text"], "Bonjour Ana");
+    let deadline = Instant::now() + DEADLINE;
+    while !matches!(
+        store.message(reply).unwrap().unwrap().delivery,
+        Some(Delivery::Sent { .. })
+    ) {
+        assert!(Instant::now() < deadline, "the reply is not marked sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            assert!(code.success(), "serve exit {code:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

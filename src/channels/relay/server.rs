@@ -71,6 +71,7 @@ pub struct RelayState {
     hub: Hub,
     streams: Arc<StreamSlots>,
     availability: Arc<AvailabilityWatch>,
+    closing: Option<watch::Receiver<bool>>,
     hours: Arc<crate::presence::BusinessHours>,
     presence: crate::config::PresenceConfig,
 }
@@ -90,6 +91,7 @@ impl RelayState {
             hub: Hub::new(),
             streams: Arc::new(StreamSlots::new(StreamLimits::default())),
             availability: Arc::new(AvailabilityWatch::default()),
+            closing: None,
             hours: Arc::new(crate::presence::BusinessHours::always()),
             presence: crate::config::PresenceConfig::default(),
         }
@@ -174,6 +176,12 @@ impl RelayState {
 
     pub(super) fn availability(&self) -> &Arc<AvailabilityWatch> {
         &self.availability
+    }
+
+    /// Turns true (or its sender goes) when the relay stops: the event streams end
+    /// then, or a graceful shutdown would wait for them for ever.
+    pub(super) fn closing(&self) -> Option<watch::Receiver<bool>> {
+        self.closing.clone()
     }
 
     pub(super) fn body_limit(&self) -> usize {
@@ -374,7 +382,10 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// nothing either. A failed accept (out of file descriptors) is logged and retried.
 pub async fn serve(listener: TcpListener, state: RelayState, mut shutdown: watch::Receiver<bool>) {
     let head_timeout = state.read_timeout;
-    let app = router(state);
+    let app = router(RelayState {
+        closing: Some(shutdown.clone()),
+        ..state
+    });
     let graceful = GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {

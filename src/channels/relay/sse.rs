@@ -174,6 +174,7 @@ async fn events(
     let mut feed = Feed {
         notices,
         availability: Some(availability),
+        closing: state.closing(),
         sent_status: Some(live),
         store: state.store().clone(),
         inbox: name,
@@ -201,6 +202,8 @@ struct Feed {
     notices: broadcast::Receiver<Arc<str>>,
     /// Changes of the chat's availability; `None` once its sender is gone.
     availability: Option<watch::Receiver<Option<bool>>>,
+    /// The relay's stop signal, when it has one.
+    closing: Option<watch::Receiver<bool>>,
     sent_status: Option<bool>,
     store: SharedStore,
     inbox: String,
@@ -225,7 +228,17 @@ impl Feed {
                     None => std::future::pending().await,
                 }
             };
+            let closing = async {
+                match &mut self.closing {
+                    // A dropped sender means stop too, as for `serve`.
+                    Some(closing) => {
+                        let _ = closing.wait_for(|stop| *stop).await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             let wake = tokio::select! {
+                () = closing => return None,
                 notice = self.notices.recv() => match notice {
                     Ok(visitor) => *visitor == *self.visitor_id,
                     // Notices were dropped; one of them may have been ours.
