@@ -201,6 +201,12 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
         Timestamp::now(),
     );
     app.mouse = cfg.mouse_enabled();
+    // The status line reports on the chat only where there is one.
+    app.set_presence(
+        (!cfg.chat.is_empty())
+            .then(|| comptoir::presence::BusinessHours::from_config(cfg.hours.as_ref())),
+        cfg.presence,
+    );
     tracing::info!(store = %store_file.display(), "inbox opened");
     // The channels run here unless a `comptoir serve` already runs them for this store.
     let lock = match comptoir::serve::ServeLock::acquire(paths) {

@@ -325,6 +325,92 @@ fn focus_cycles_and_escape_returns_to_the_queue() {
     assert_eq!(app.focus, comptoir::tui::action::Pane::Queue);
 }
 
+/// My row as my TUI writes it: toggled `availability`, heartbeat and input at these times.
+fn me_at(
+    availability: comptoir::model::Availability,
+    seen: Timestamp,
+    input: Timestamp,
+) -> comptoir::model::Agent {
+    comptoir::model::Agent {
+        id: AgentId(1),
+        name: "Camille".into(),
+        availability,
+        last_seen_at: Some(seen),
+        last_input_at: Some(input),
+        left_available_at: None,
+    }
+}
+
+fn status_line(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| comptoir::tui::view::draw(app, f))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    screen.lines().rev().nth(1).unwrap().to_owned()
+}
+
+#[test]
+fn the_status_line_follows_the_chat_and_my_idleness() {
+    use comptoir::config::PresenceConfig;
+    use comptoir::model::Availability::{Available, Away};
+    use comptoir::presence::{AgentPresence, BusinessHours, ChatState};
+
+    let mut app = app_with("default", 3);
+    app.resize(120, 24);
+    app.loaded_agents(&[me_at(Available, now(), now())]);
+    assert_eq!(app.presence.chat, None, "no chat inbox, no chat state");
+    assert!(!status_line(&app).contains("chat"), "{}", status_line(&app));
+
+    app.set_presence(Some(BusinessHours::always()), PresenceConfig::default());
+    app.loaded_agents(&[me_at(Available, now(), now())]);
+    assert_eq!(
+        app.presence.chat,
+        Some(ChatState {
+            live: true,
+            agents: 1,
+            next_available: None,
+            grace_until: None
+        })
+    );
+    assert_eq!(app.presence.me, Some(AgentPresence::Available));
+    let line = status_line(&app);
+    assert!(
+        line.contains("● available │ chat: live · 1 agent │"),
+        "{line}"
+    );
+
+    // The toggle is a command (and a key), written by the runner.
+    assert_eq!(
+        press(&mut app, ":away<Enter>"),
+        [Effect::Write(Write::Availability(Away))]
+    );
+    assert_eq!(
+        press(&mut app, ":available<Enter>"),
+        [Effect::Write(Write::Availability(Available))]
+    );
+
+    // Eleven minutes on, the TUI still beating but untouched: idle, and the chat has
+    // gone to messages once the grace period after the idle allowance ran out.
+    let later = now() + SignedDuration::from_mins(11);
+    app.tick(later);
+    app.loaded_agents(&[me_at(Available, later, now())]);
+    assert_eq!(app.presence.me, Some(AgentPresence::Idle));
+    let line = status_line(&app);
+    assert!(
+        line.contains("◐ away (idle) │ chat: messages only │"),
+        "{line}"
+    );
+
+    // Ten and a half minutes on: idle, but the chat is live for the grace period.
+    let grace = now() + SignedDuration::from_secs(10 * 60 + 30);
+    app.tick(grace);
+    app.loaded_agents(&[me_at(Available, grace, now())]);
+    let line = status_line(&app);
+    assert!(line.contains("chat: live · grace period"), "{line}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Email in the TUI: dead letters, attachments, older mail and each account's health,
 // against a real store, with the effects carried out by the runner's own `apply`.
@@ -945,5 +1031,47 @@ Bonjour, ma commande n'est pas arrivee.\r\n";
             assert!(line.contains("unanswered"), "{width}: {line}");
             assert_safe(&line);
         }
+    }
+
+    #[test]
+    fn away_and_available_reach_the_store_and_the_chat_state() {
+        use comptoir::config::PresenceConfig;
+        use comptoir::model::Availability;
+        use comptoir::presence::BusinessHours;
+
+        let mut d = desk("default");
+        let me = d.store.ensure_agent("Camille").unwrap();
+        d.app.me = me;
+        d.app
+            .set_presence(Some(BusinessHours::always()), PresenceConfig::default());
+        d.store.record_input(me, now()).unwrap();
+        d.store
+            .set_availability_at(me, Availability::Available, now())
+            .unwrap();
+        runner::reload(&mut d.store, &mut d.app).unwrap();
+        assert!(d.app.presence.chat.is_some_and(|c| c.live && c.agents == 1));
+
+        d.press(":away<Enter>");
+        let row = d
+            .store
+            .agents()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == me)
+            .unwrap();
+        assert_eq!(row.availability, Availability::Away);
+        assert!(
+            row.left_available_at.is_some(),
+            "leaving available is dated"
+        );
+        let chat = d.app.presence.chat.unwrap();
+        assert!(
+            chat.live && chat.agents == 0 && chat.grace_until.is_some(),
+            "live for the grace period only: {chat:?}"
+        );
+
+        d.press(":available<Enter>");
+        let chat = d.app.presence.chat.unwrap();
+        assert!(chat.live && chat.agents == 1, "{chat:?}");
     }
 }

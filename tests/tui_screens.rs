@@ -250,3 +250,77 @@ fn any_size_draws_without_a_panic() {
     f.app.resize(20, 5);
     assert!(!screen(&f.app).trim().is_empty());
 }
+
+/// The agents' rows for a chat state, written at the injected clock: (name, toggle,
+/// minutes since the last heartbeat, minutes since the last input).
+fn with_agents(f: &mut Fixture, agents: &[(&str, comptoir::model::Availability, i64, i64)]) {
+    let ago = |m: i64| now() - jiff::SignedDuration::from_mins(m);
+    for &(name, toggle, beat, input) in agents {
+        let id = f.store.ensure_agent(name).unwrap();
+        f.store.record_input(id, ago(input)).unwrap();
+        f.store.touch_agent(id, ago(beat)).unwrap();
+        f.store.set_availability_at(id, toggle, ago(input)).unwrap();
+    }
+    runner::reload(&mut f.store, &mut f.app).unwrap();
+}
+
+#[test]
+fn chat_states_on_the_status_line_at_80x24_and_160x48() {
+    use comptoir::config::{HoursConfig, PresenceConfig};
+    use comptoir::model::Availability::{Available, Away};
+    use comptoir::presence::BusinessHours;
+    let closed_all_week = BusinessHours::from_config(Some(&HoursConfig {
+        timezone: "Europe/Paris".to_owned(),
+        week: Default::default(),
+        holidays: Vec::new(),
+    }));
+    type Agents<'a> = &'a [(&'a str, comptoir::model::Availability, i64, i64)];
+    let states: [(&str, BusinessHours, Agents<'_>, &str); 3] = [
+        (
+            "chat_live",
+            BusinessHours::always(),
+            &[
+                (demo::DEMO_AGENT, Available, 0, 1),
+                ("Yanis", Available, 0, 3),
+            ],
+            "chat: live · 2 agents",
+        ),
+        (
+            "chat_messages_only",
+            closed_all_week,
+            &[(demo::DEMO_AGENT, Available, 0, 1)],
+            "chat: messages only",
+        ),
+        (
+            "chat_idle",
+            BusinessHours::always(),
+            &[(demo::DEMO_AGENT, Available, 0, 15), ("Yanis", Away, 0, 0)],
+            "chat: messages only",
+        ),
+    ];
+    for size in [(80u16, 24u16), (160, 48)] {
+        for (name, hours, agents, line) in &states {
+            let mut f = fixture(size);
+            f.app
+                .set_presence(Some(hours.clone()), PresenceConfig::default());
+            with_agents(&mut f, agents);
+            let s = screen(&f.app);
+            if size.0 == 160 {
+                assert!(s.contains(line), "{name}: no {line:?} in\n{s}");
+                assert_eq!(
+                    s.contains("away (idle)"),
+                    *name == "chat_idle",
+                    "{name}\n{s}"
+                );
+            }
+            insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), s);
+        }
+    }
+    // Without a chat inbox the status line says nothing of a chat.
+    let mut f = fixture((160, 48));
+    with_agents(&mut f, &[(demo::DEMO_AGENT, Available, 0, 1)]);
+    let s = screen(&f.app);
+    let status = s.lines().rev().nth(1).unwrap();
+    assert!(status.contains("● available"), "{status}");
+    assert!(!status.contains("chat"), "{status}");
+}

@@ -18,7 +18,8 @@ use tokio::sync::Notify;
 
 use std::path::PathBuf;
 
-use crate::model::{Availability, Delivery, MessageKind};
+use crate::model::{AgentId, Availability, Delivery, MessageKind};
+use crate::presence;
 use crate::store::{Store, StoreError};
 use crate::tui::app::{App, DeadLetterOp, Effect, Write};
 use crate::tui::chores::{self, Report};
@@ -92,6 +93,9 @@ pub async fn run(
     if stored.is_none_or(|a| a.availability == Availability::Offline) {
         store.set_availability(app.me, Availability::Available)?;
     }
+    let mut presence = Presence::default();
+    presence.beat(&mut store, app.me, Timestamp::now());
+    presence.input(&mut store, app.me, Timestamp::now());
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     reload(&mut store, &mut app)?;
@@ -99,7 +103,6 @@ pub async fn run(
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut version = store.data_version()?;
-    let mut last_touch = Timestamp::UNIX_EPOCH;
     let mut last_minute = app.now.as_second() / 60;
     terminal.draw(|f| view::draw(&app, f))?;
     loop {
@@ -109,16 +112,15 @@ pub async fn run(
             event = events.next() => {
                 let Some(event) = event else { break };
                 dirty = true;
-                match event? {
+                let event = event?;
+                if matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Paste(_))
+                    && presence.input(&mut store, app.me, Timestamp::now())
+                {
+                    refresh_presence(&mut store, &mut app);
+                }
+                match event {
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
                         effects = app.key(Key::from(k));
-                        let now = Timestamp::now();
-                        if now.duration_since(last_touch).as_secs() >= 30 {
-                            last_touch = now;
-                            if let Err(e) = store.touch_agent(app.me, now) {
-                                tracing::warn!(error = %e, "cannot record presence");
-                            }
-                        }
                     }
                     Event::Paste(text) => effects = app.paste(&text),
                     Event::Resize(w, h) => app.resize(w, h),
@@ -136,6 +138,11 @@ pub async fn run(
             _ = poll.tick() => {
                 let now = Timestamp::now();
                 app.tick(now);
+                if presence.beat(&mut store, app.me, now) {
+                    // Idleness and the grace period run out with no store change.
+                    refresh_presence(&mut store, &mut app);
+                    dirty = true;
+                }
                 match store.data_version() {
                     Ok(v) if v != version => {
                         version = v;
@@ -189,6 +196,58 @@ pub async fn run(
     // Leaving the inbox is leaving the desk.
     store.set_availability(app.me, Availability::Offline)?;
     Ok(())
+}
+
+/// When this TUI last wrote its heartbeat and the agent's input, so each is written at
+/// most every [`presence::HEARTBEAT_EVERY`] and [`presence::INPUT_EVERY`].
+#[derive(Clone, Copy, Debug)]
+struct Presence {
+    beat: Timestamp,
+    input: Timestamp,
+}
+
+impl Default for Presence {
+    fn default() -> Self {
+        Presence {
+            beat: Timestamp::UNIX_EPOCH,
+            input: Timestamp::UNIX_EPOCH,
+        }
+    }
+}
+
+impl Presence {
+    /// Writes the heartbeat if it is due; whether it was.
+    fn beat(&mut self, store: &mut Store, me: AgentId, now: Timestamp) -> bool {
+        if now.duration_since(self.beat).unsigned_abs() < presence::HEARTBEAT_EVERY {
+            return false;
+        }
+        self.beat = now;
+        if let Err(e) = store.touch_agent(me, now) {
+            tracing::warn!(error = %e, "cannot record presence");
+        }
+        true
+    }
+
+    /// Records input if the last record is old enough; whether it was written.
+    fn input(&mut self, store: &mut Store, me: AgentId, now: Timestamp) -> bool {
+        if now.duration_since(self.input).unsigned_abs() < presence::INPUT_EVERY {
+            return false;
+        }
+        self.input = now;
+        self.beat = now;
+        if let Err(e) = store.record_input(me, now) {
+            tracing::warn!(error = %e, "cannot record presence");
+        }
+        true
+    }
+}
+
+/// Reads the agents again for the status line's availability figures.
+fn refresh_presence(store: &mut Store, app: &mut App) {
+    match store.agents() {
+        Ok(agents) => app.loaded_agents(&agents),
+        Err(e) => tracing::warn!(error = %e, "cannot read presence"),
+    }
 }
 
 /// Carries out one effect against the store (not the terminal's: the keymap and the
@@ -286,12 +345,13 @@ fn report(app: &mut App, report: Report) {
 pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
     let queue = store.queue(&app.queue_filter())?;
     let stats = store.stats()?;
-    let availability = store
-        .agents()?
-        .into_iter()
+    let agents = store.agents()?;
+    let availability = agents
+        .iter()
         .find(|a| a.id == app.me)
         .map(|a| a.availability);
     app.loaded_queue(queue, stats, availability);
+    app.loaded_agents(&agents);
     app.loaded_health(store.channel_health()?, store.dead_letter_count()?);
     if app.dead_letters.is_some() {
         app.loaded_dead_letters(store.dead_letters()?);

@@ -20,9 +20,11 @@ use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 
 mod dead_letters;
 mod input;
+mod presence;
 mod state;
 
 pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
+pub use presence::PresenceView;
 
 pub use state::{
     Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
@@ -130,6 +132,8 @@ pub struct App {
     pub my_name: String,
     /// Their availability.
     pub availability: Availability,
+    /// The chat's state and mine, as the status line shows them.
+    pub presence: PresenceView,
     /// The focused pane.
     pub focus: Pane,
     /// The queue.
@@ -194,6 +198,7 @@ impl App {
             me,
             my_name: my_name.to_owned(),
             availability: Availability::Available,
+            presence: PresenceView::default(),
             focus: Pane::Queue,
             queue: QueueState {
                 filter: QueueFilter {

@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 
 use super::{ago, health};
 use crate::model::Availability;
+use crate::presence::{AgentPresence, ChatState};
 use crate::tui::app::App;
 use crate::tui::text;
 
@@ -48,6 +49,9 @@ const DROP_AUTH: u8 = 4;
 const DROP_OLDEST: u8 = 3;
 const DROP_UNANSWERED: u8 = 2;
 const DROP_AVAILABILITY: u8 = 1;
+/// The chat's state shrinks and goes with the unanswered count's rank, before the
+/// agent's own availability.
+const DROP_CHAT: u8 = 2;
 
 /// Draws the status line.
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
@@ -67,10 +71,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn segments(app: &App, width: u16) -> Vec<Segment> {
-    let (dot, color) = match app.availability {
-        Availability::Available => ("● available", Color::Green),
-        Availability::Away => ("◐ away", Color::Yellow),
-        Availability::Offline => ("○ offline", Color::DarkGray),
+    let (dot, color) = match (app.availability, app.presence.me) {
+        // Toggled available, but nobody touched this TUI for `idle_minutes`: visitors
+        // are not promised this agent, and the agent should see why.
+        (Availability::Available, Some(AgentPresence::Idle)) => ("◐ away (idle)", Color::Yellow),
+        (Availability::Available, _) => ("● available", Color::Green),
+        (Availability::Away, _) => ("◐ away", Color::Yellow),
+        (Availability::Offline, _) => ("○ offline", Color::DarkGray),
     };
     let s = &app.stats;
     let short = format!(
@@ -103,6 +110,11 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
             DROP_AVAILABILITY,
             vec![vec![Span::styled(dot, Style::new().fg(color))]],
         ),
+    ];
+    if let Some(chat) = &app.presence.chat {
+        segments.push(Segment::new(DROP_CHAT, chat_texts(chat)));
+    }
+    segments.extend([
         Segment {
             kept: true,
             ..Segment::new(DROP_COUNTS, counts)
@@ -118,7 +130,7 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
                 }),
             )]],
         ),
-    ];
+    ]);
     if let Some(oldest) = s.oldest_waiting {
         segments.push(Segment::new(
             DROP_OLDEST,
@@ -187,6 +199,33 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
         });
     }
     segments
+}
+
+/// `chat: live · 2 agents` or `chat: messages only`, widest first.
+fn chat_texts(chat: &ChatState) -> Vec<Vec<Span<'static>>> {
+    let sep = || Span::raw(" │ ");
+    if chat.live {
+        let style = Style::new().fg(Color::Green);
+        let who = match chat.agents {
+            // Live only by the grace period: the last agent just left.
+            0 => "grace period".to_owned(),
+            1 => "1 agent".to_owned(),
+            n => format!("{n} agents"),
+        };
+        vec![
+            vec![sep(), Span::styled(format!("chat: live · {who}"), style)],
+            vec![
+                sep(),
+                Span::styled(format!("chat live·{}", chat.agents), style),
+            ],
+        ]
+    } else {
+        let style = Style::new().fg(Color::Yellow);
+        vec![
+            vec![sep(), Span::styled("chat: messages only", style)],
+            vec![sep(), Span::styled("chat off", style)],
+        ]
+    }
 }
 
 /// Which text of each segment is shown (`None`: none). Segments that make way first
