@@ -965,3 +965,80 @@ async fn a_shop_page_on_an_allowed_origin_chats_with_the_relay_its_script_tag_na
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_last_agent_steps_away_the_open_widget_turns_into_the_offline_form_and_back() {
+    // No grace period, so the change shows as soon as the relay sees it.
+    let presence = PresenceConfig {
+        grace_seconds: 0,
+        ..PresenceConfig::default()
+    };
+    let relay =
+        Relay::start_with(|state| state.with_presence(BusinessHours::always(), presence)).await;
+    let agent = relay.available_agent("Camille").await;
+    let chromium = Chromium::start();
+    let c = chromium.session().await;
+    load_page(&c, &relay).await;
+    c.find(fantoccini::Locator::Id("comptoir-launcher"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(fantoccini::Locator::Id("comptoir-input"))
+        .await
+        .unwrap()
+        .send_keys("Are you there?")
+        .await
+        .unwrap();
+    press(&c, Key::Enter).await;
+    let forms = "return ['comptoir-composer', 'comptoir-offline'] \
+                 .map(id => !document.getElementById(id).hidden)";
+    wait_for("the message confirmed, the composer shown", || async {
+        let items = log_items(&c).await;
+        let confirmed = items.len() == 1 && items[0].3.is_some();
+        (confirmed && js(&c, forms).await == serde_json::json!([true, false])).then_some(())
+    })
+    .await;
+
+    // Nothing reloads and nobody polls here: the stream's status event does it.
+    relay
+        .store
+        .call(move |store| store.set_availability(agent, Availability::Away))
+        .await
+        .unwrap();
+    wait_for("the offline form", || async {
+        (js(&c, forms).await == serde_json::json!([false, true])).then_some(())
+    })
+    .await;
+    assert_eq!(
+        active_id(&c).await,
+        "comptoir-offline-name",
+        "focus follows the form"
+    );
+
+    relay
+        .store
+        .call(move |store| {
+            store.set_availability(agent, Availability::Available)?;
+            store.record_input(agent, Timestamp::now())
+        })
+        .await
+        .unwrap();
+    wait_for("the composer again", || async {
+        (js(&c, forms).await == serde_json::json!([true, false])).then_some(())
+    })
+    .await;
+    assert_eq!(
+        log_items(&c).await.len(),
+        1,
+        "the conversation is still there"
+    );
+    c.close().await.unwrap();
+}
