@@ -377,6 +377,10 @@ async fn cors_answers_listed_origins_only_and_never_on_the_signed_route() {
         response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
         SHOP
     );
+    assert_eq!(
+        response.headers()[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+        "retry-after"
+    );
     let response = f
         .raw(with_origin(post("/chat/site/visitors", None, "{}"), SHOP))
         .await;

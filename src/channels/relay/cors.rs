@@ -66,6 +66,12 @@ pub async fn layer(State(state): State<RelayState>, request: Request, next: Next
     headers.append(header::VARY, HeaderValue::from_static("origin"));
     if let Some(origin) = origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        // Not a CORS-safelisted header: without this the widget could not read how long
+        // a 429 asks it to wait.
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
     }
     response
 }

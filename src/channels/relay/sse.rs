@@ -193,7 +193,7 @@ async fn events(
         Some((Ok::<Event, Infallible>(event), feed))
     });
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keepalive"))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text(" keepalive"))
         .into_response())
 }
 
