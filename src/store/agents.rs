@@ -133,3 +133,76 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use super::*;
+
+    fn at(minute: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + minute * 60).unwrap()
+    }
+
+    #[test]
+    fn the_toggle_dates_leaving_available_and_input_is_also_a_heartbeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let id = store.ensure_agent("Camille").unwrap();
+        let row = |store: &mut Store| store.agents().unwrap().remove(0);
+        let fresh = row(&mut store);
+        assert_eq!(fresh.availability, Availability::Offline);
+        assert_eq!(
+            (
+                fresh.last_seen_at,
+                fresh.last_input_at,
+                fresh.left_available_at
+            ),
+            (None, None, None)
+        );
+
+        // Offline to away is not leaving available.
+        store
+            .set_availability_at(id, Availability::Away, at(1))
+            .unwrap();
+        assert_eq!(row(&mut store).left_available_at, None);
+        store
+            .set_availability_at(id, Availability::Available, at(2))
+            .unwrap();
+        store
+            .set_availability_at(id, Availability::Available, at(3))
+            .unwrap();
+        assert_eq!(row(&mut store).left_available_at, None);
+        store
+            .set_availability_at(id, Availability::Away, at(4))
+            .unwrap();
+        assert_eq!(row(&mut store).left_available_at, Some(at(4)));
+        // Away to offline keeps the moment available was left.
+        store
+            .set_availability_at(id, Availability::Offline, at(5))
+            .unwrap();
+        let r = row(&mut store);
+        assert_eq!(
+            (r.availability, r.left_available_at),
+            (Availability::Offline, Some(at(4)))
+        );
+
+        store.record_input(id, at(6)).unwrap();
+        let r = row(&mut store);
+        assert_eq!(
+            (r.last_input_at, r.last_seen_at),
+            (Some(at(6)), Some(at(6)))
+        );
+        store.touch_agent(id, at(7)).unwrap();
+        let r = row(&mut store);
+        assert_eq!(
+            (r.last_input_at, r.last_seen_at),
+            (Some(at(6)), Some(at(7)))
+        );
+
+        assert!(matches!(
+            store.set_availability_at(AgentId(99), Availability::Away, at(8)),
+            Err(StoreError::NotFound("agent"))
+        ));
+    }
+}

@@ -494,3 +494,33 @@ username = "contact@boutique.example"
 password_command = "pass show boutique/mail"
 imap = { host = "imap.example.net", port = 993, tls = "implicit" }
 smtp = { host = "smtp.example.net", port = 465, tls = "implicit" }"#;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use super::*;
+
+    #[test]
+    fn heartbeat_and_input_are_written_at_most_every_half_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let me = store.ensure_agent("Camille").unwrap();
+        let t = |s: i64| Timestamp::from_second(1_790_000_000 + s).unwrap();
+        let row = |store: &mut Store| store.agents().unwrap().remove(0);
+        let mut p = Presence::default();
+
+        assert!(p.input(&mut store, me, t(0)), "the first input is written");
+        assert!(!p.input(&mut store, me, t(29)), "not again within 30 s");
+        assert!(!p.beat(&mut store, me, t(29)), "input was a heartbeat too");
+        let r = row(&mut store);
+        assert_eq!((r.last_input_at, r.last_seen_at), (Some(t(0)), Some(t(0))));
+
+        assert!(p.beat(&mut store, me, t(30)));
+        assert!(!p.beat(&mut store, me, t(59)));
+        assert!(p.input(&mut store, me, t(31)), "input has its own half minute");
+        assert!(p.beat(&mut store, me, t(61)));
+        let r = row(&mut store);
+        assert_eq!((r.last_input_at, r.last_seen_at), (Some(t(31)), Some(t(61))));
+    }
+}
