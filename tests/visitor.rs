@@ -1028,3 +1028,35 @@ origins = ["{SHOP}"]
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[test]
+fn chat_origins_are_read_from_the_config_and_a_bad_one_names_its_line() {
+    let path = std::path::Path::new("/etc/comptoir.toml");
+    let good = format!(
+        "[relay]\nlisten = \"127.0.0.1:1\"\n[[chat]]\nname = \"site\"\nsecret_file = \"/s\"\norigins = [\"{SHOP}\", \"http://localhost:8080\"]\n"
+    );
+    let cfg = comptoir::config::parse(&good, path).unwrap();
+    assert_eq!(cfg.chat[0].origins, vec![SHOP, "http://localhost:8080"]);
+    let none = comptoir::config::parse(
+        "[relay]\nlisten = \"127.0.0.1:1\"\n[[chat]]\nname = \"site\"\nsecret_file = \"/s\"\n",
+        path,
+    )
+    .unwrap();
+    assert!(none.chat[0].origins.is_empty());
+    for bad in [
+        "https://boutique.example/",
+        "boutique.example",
+        "https://a b",
+    ] {
+        let text = format!(
+            "[relay]\nlisten = \"127.0.0.1:1\"\n[[chat]]\nname = \"site\"\nsecret_file = \"/s\"\norigins = [\"{bad}\"]\n"
+        );
+        let err = comptoir::config::parse(&text, path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("origins") && err.contains(":6:"),
+            "{bad}: {err}"
+        );
+    }
+}
