@@ -135,6 +135,18 @@ impl BusinessHours {
         None
     }
 
+    /// Each weekday's ranges, Monday first; `None` when always open.
+    #[must_use]
+    pub fn week(&self) -> Option<&[Vec<Shift>; 7]> {
+        self.week.as_ref()
+    }
+
+    /// The days closed all day, sorted.
+    #[must_use]
+    pub fn holidays(&self) -> &[Date] {
+        &self.holidays
+    }
+
     fn is_holiday(&self, date: Date) -> bool {
         self.holidays.binary_search(&date).is_ok()
     }

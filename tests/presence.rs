@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use comptoir::channels::relay::server::{RelayState, router};
 use comptoir::channels::relay::signature::WebhookSecret;
-use comptoir::config::{HoursConfig, PresenceConfig, Shift};
+use comptoir::config::{HoursConfig, PresenceConfig, Shift, WEEKDAYS};
 use comptoir::model::{AgentId, Availability};
 use comptoir::presence::BusinessHours;
 use comptoir::store::{SharedStore, Store};
@@ -115,7 +115,7 @@ async fn live_while_agents_are_available_and_counts_only_those() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
-        json!({"available": false, "agents": 0, "next_available": null, "timezone": "UTC"}),
+        json!({"available": false, "agents": 0, "next_available": null, "timezone": "UTC", "hours": null}),
         "nobody has ever opened a TUI"
     );
 
@@ -133,7 +133,7 @@ async fn live_while_agents_are_available_and_counts_only_those() {
     let (_, body) = f.status("site").await;
     assert_eq!(
         body,
-        json!({"available": true, "agents": 2, "next_available": null, "timezone": "UTC"})
+        json!({"available": true, "agents": 2, "next_available": null, "timezone": "UTC", "hours": null})
     );
 }
 
@@ -179,7 +179,7 @@ async fn the_chat_outlives_the_last_agent_by_the_grace_period() {
     let (_, body) = f.status("site").await;
     assert_eq!(
         body,
-        json!({"available": true, "agents": 0, "next_available": null, "timezone": "UTC"}),
+        json!({"available": true, "agents": 0, "next_available": null, "timezone": "UTC", "hours": null}),
         "within the default 60 s grace"
     );
     f.presence.grace_seconds = 0;
@@ -209,6 +209,11 @@ async fn outside_hours_says_when_the_next_range_opens() {
             "agents": 1,
             "next_available": format!("{opening}T09:00:00Z"),
             "timezone": "UTC",
+            "hours": {
+                "mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": [],
+                WEEKDAYS[weekday_index(opening)]: ["09:00-10:00"],
+                "holidays": [],
+            },
         })
     );
 }
@@ -234,6 +239,12 @@ async fn a_holiday_is_closed_all_day_and_skipped() {
         format!("{}T00:00:00Z", day(2)),
         "{body}"
     );
+    assert_eq!(
+        body["hours"]["holidays"],
+        json!([day(-1).to_string(), day(0).to_string(), day(1).to_string()]),
+        "{body}"
+    );
+    assert_eq!(body["hours"]["sun"], json!(["00:00-24:00"]), "{body}");
 
     // The same hours without the holidays: live now.
     f.hours = hours(all_day, Vec::new());
@@ -255,7 +266,16 @@ async fn the_timezone_is_the_one_of_the_hours() {
     let (_, body) = f.status("site").await;
     assert_eq!(
         body,
-        json!({"available": false, "agents": 0, "next_available": null, "timezone": "Europe/Paris"}),
+        json!({
+            "available": false,
+            "agents": 0,
+            "next_available": null,
+            "timezone": "Europe/Paris",
+            "hours": {
+                "mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": [],
+                "holidays": [],
+            },
+        }),
         "a week without ranges never opens"
     );
 }
