@@ -518,9 +518,15 @@ mod tests {
 
         assert!(p.beat(&mut store, me, t(30)));
         assert!(!p.beat(&mut store, me, t(59)));
-        assert!(p.input(&mut store, me, t(31)), "input has its own half minute");
+        assert!(
+            p.input(&mut store, me, t(31)),
+            "input has its own half minute"
+        );
         assert!(p.beat(&mut store, me, t(61)));
         let r = row(&mut store);
-        assert_eq!((r.last_input_at, r.last_seen_at), (Some(t(31)), Some(t(61))));
+        assert_eq!(
+            (r.last_input_at, r.last_seen_at),
+            (Some(t(31)), Some(t(61)))
+        );
     }
 }
