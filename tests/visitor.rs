@@ -292,7 +292,7 @@ async fn the_inbox_limit_holds_every_visitor_together() {
         },
         inbox: Bucket {
             burst: 3.0,
-            per_second: 0.5,
+            per_second: 0.1,
         },
     });
     // Issuing ids counts against the inbox too: two ids and one message fill it.
@@ -302,7 +302,8 @@ async fn the_inbox_limit_holds_every_visitor_together() {
     assert_eq!(status, StatusCode::ACCEPTED);
     let response = f.raw(post("/chat/site/visitors", None, "{}")).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(retry_after(&response), 2);
+    let wait = retry_after(&response);
+    assert!((9..=10).contains(&wait), "{wait}");
     let body = json_body(response).await;
     assert!(body["error"].as_str().unwrap().contains("inbox"), "{body}");
     let response = f

@@ -7,7 +7,9 @@
 //! also POSTed there, signed per Standard Webhooks with the outbox's idempotency key as
 //! `webhook-id` (the same on every retry, so the shop can drop a repeat); a failed POST
 //! fails the attempt, and the outbox retries it or, for a refusal that will not change,
-//! gives up.
+//! gives up. The streams are told first, whatever the callback then answers: the
+//! visitor's chat must not wait on the shop's server (a reply failed for the callback
+//! has still reached an open widget, and is shown on reconnect too).
 
 use std::sync::Once;
 use std::time::Duration;
