@@ -552,10 +552,9 @@ impl EventClient {
         client.status = head.split(' ').nth(1).unwrap().parse().unwrap();
         if client.status == 200 {
             assert!(head.contains("text/event-stream"), "{head}");
-            assert!(
-                head.to_ascii_lowercase()
-                    .contains("transfer-encoding: chunked")
-            );
+            let head = head.to_ascii_lowercase();
+            assert!(head.contains("transfer-encoding: chunked"), "{head}");
+            assert!(head.contains("x-accel-buffering: no"), "{head}");
         }
         client
     }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -192,9 +192,16 @@ async fn events(
         let event = feed.next().await?;
         Some((Ok::<Event, Infallible>(event), feed))
     });
-    Ok(Sse::new(stream)
+    let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text(" keepalive"))
-        .into_response())
+        .into_response();
+    // A reverse proxy (nginx) in front of the relay would otherwise hold events back to
+    // fill its buffer.
+    response.headers_mut().insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
+    Ok(response)
 }
 
 /// One stream's state: where it is in the conversation and what is left to send.
