@@ -305,16 +305,28 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
                 send_timeout: Duration::from_secs(10),
             },
         );
-        for channel in demo::demo_channels(&seed) {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        // The chat inbox runs on the real relay, so a browser on the test page chats with
+        // the agent, and the live visitors post through it as a shop's backend would.
+        let secret = demo::new_secret().map_err(|e| Failure::runtime(e.to_string()))?;
+        let relay = demo::start_relay(shared.clone(), secret.clone(), stopped.clone())
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot start the demo chat relay: {e}")))?;
+        for channel in demo::relayed_channels(&seed, &relay, &shared) {
             outbox.add_channel(channel);
         }
+        let poster = demo::RelayPoster::new(&relay, secret).map_err(Failure::runtime)?;
         let waker = outbox.waker();
-        let (stop, stopped) = tokio::sync::watch::channel(false);
         let outbox_task = tokio::spawn({
             let stopped = stopped.clone();
             async move { outbox.run(stopped).await }
         });
-        let traffic = tokio::spawn(demo::live_traffic(shared, stopped, Duration::from_secs(20)));
+        let traffic = tokio::spawn(demo::live_traffic(
+            shared,
+            stopped,
+            Duration::from_secs(20),
+            Some(poster),
+        ));
         let tz = cfg
             .as_ref()
             .map_or_else(jiff::tz::TimeZone::system, |c| c.agent.time_zone());
@@ -322,12 +334,20 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
         app.mouse = cfg
             .as_ref()
             .is_none_or(comptoir::config::Config::mouse_enabled);
+        // The demo has a chat inbox, always open: the status line reports on it.
+        app.set_presence(
+            Some(comptoir::presence::BusinessHours::always()),
+            comptoir::config::PresenceConfig::default(),
+        );
+        app.notice(&format!("Chat with yourself: {}", relay.widget_url()));
         let result = runner::run(store, app, Some(waker), Some(user_keymap_path(paths)))
             .await
             .map_err(tui_failure);
         let _ = stop.send(true);
         let _ = outbox_task.await;
         let _ = traffic.await;
+        // A browser left on the test page must not hold the quit up.
+        let _ = tokio::time::timeout(Duration::from_secs(2), relay.task).await;
         result
     });
     drop(rt);

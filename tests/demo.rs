@@ -381,7 +381,12 @@ async fn live_traffic_adds_messages_until_shutdown() {
     let store = SharedStore::new(store);
     let before = store.call(|s| s.message_count()).await.unwrap();
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(live_traffic(store.clone(), rx, Duration::from_millis(15)));
+    let task = tokio::spawn(live_traffic(
+        store.clone(),
+        rx,
+        Duration::from_millis(15),
+        None,
+    ));
 
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -421,7 +426,12 @@ async fn live_traffic_adds_messages_until_shutdown() {
 
     // A dropped sender stops it too.
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(live_traffic(store.clone(), rx, Duration::from_secs(3600)));
+    let task = tokio::spawn(live_traffic(
+        store.clone(),
+        rx,
+        Duration::from_secs(3600),
+        None,
+    ));
     drop(tx);
     tokio::time::timeout(Duration::from_secs(5), task)
         .await

@@ -1,15 +1,22 @@
 //! The live visitors who keep writing while the demo runs.
 
 use super::*;
+use crate::channels::relay::signature::WebhookSecret;
 
 /// Makes the demo look alive: until `shutdown` turns true (or its sender goes away),
 /// every `pace` give or take 40 %, one message arrives from a new visitor on the chat or
 /// a social channel, or a follow-up on a visitor's or a seeded conversation.
 ///
-/// A message the store refuses is logged and skipped: the demo carries on. For now the
-/// messages go straight to [`ingest`]; DESIGN.md wants them posted through the relay, as
-/// a real website would.
-pub async fn live_traffic(store: SharedStore, mut shutdown: watch::Receiver<bool>, pace: Duration) {
+/// With a `relay`, the demo chat inbox's messages are POSTed to it signed, as a shop's
+/// website backend would; the social channels' messages (and every message without a
+/// relay) go straight to [`ingest`]. A message that is refused or cannot be posted is
+/// logged and skipped: the demo carries on, and nothing reaches the terminal.
+pub async fn live_traffic(
+    store: SharedStore,
+    mut shutdown: watch::Receiver<bool>,
+    pace: Duration,
+    relay: Option<RelayPoster>,
+) {
     let mut live = Live::new(Timestamp::now());
     loop {
         if *shutdown.borrow() {
@@ -26,12 +33,99 @@ pub async fn live_traffic(store: SharedStore, mut shutdown: watch::Receiver<bool
             }
         }
         let inbound = live.next(Timestamp::now());
+        if let Some(poster) = relay.as_ref().filter(|p| p.takes(&inbound)) {
+            if let Err(error) = poster.post(&inbound).await {
+                tracing::warn!(%error, "demo traffic: a chat message was not posted");
+            }
+            continue;
+        }
         let stored = store
             .call(move |s| ingest::ingest(s, &inbound, Timestamp::now()))
             .await;
         if let Err(error) = stored {
             tracing::warn!(%error, "demo traffic: a message was not stored");
         }
+    }
+}
+
+/// Posts the demo's chat visitors' messages to the relay's `POST /chat/{inbox}/messages`
+/// over plain HTTP/1.1, signed per Standard Webhooks with the inbox's secret.
+#[derive(Debug)]
+pub struct RelayPoster {
+    url: String,
+    secret: WebhookSecret,
+    client: reqwest::Client,
+}
+
+/// How long one post may take; the relay is on loopback, so longer means it is stuck.
+const POST_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl RelayPoster {
+    /// Posts to `relay`'s demo inbox, signing with `secret` (the one it was started with).
+    ///
+    /// # Errors
+    /// The HTTP client cannot be built, in one line.
+    pub fn new(relay: &DemoRelay, secret: WebhookSecret) -> Result<RelayPoster, String> {
+        // reqwest is built without a crypto provider; building a client panics unless
+        // one is installed, even for plain HTTP. Another part may have installed it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(POST_TIMEOUT)
+            .http1_only()
+            .user_agent(concat!("comptoir-demo/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("the demo's chat client cannot be built: {e}"))?;
+        Ok(RelayPoster {
+            url: relay.messages_url(),
+            secret,
+            client,
+        })
+    }
+
+    /// Whether `inbound` belongs to the relay's inbox (the demo chat) rather than to a
+    /// social channel.
+    fn takes(&self, inbound: &Inbound) -> bool {
+        inbound.channel == Channel::Chat && inbound.account == DEMO_INBOX
+    }
+
+    /// Posts one visitor message, its external id as `webhook-id`.
+    ///
+    /// # Errors
+    /// The request failed or the relay did not answer 202: one line with the status and
+    /// the relay's reason.
+    pub async fn post(&self, inbound: &Inbound) -> Result<(), String> {
+        let mut visitor = serde_json::Map::new();
+        visitor.insert("id".into(), inbound.from.handle.clone().into());
+        if let Some(name) = &inbound.from.display_name {
+            visitor.insert("name".into(), name.clone().into());
+        }
+        let body = serde_json::json!({
+            "visitor": visitor,
+            "text": inbound.text,
+            "sent_at": inbound.sent_at.to_string(),
+        })
+        .to_string();
+        let id = inbound.external_id.as_str();
+        let timestamp = Timestamp::now().as_second();
+        let signature = self.secret.sign(id, timestamp, body.as_bytes());
+        let response = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("POST {}: {e}", self.url))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::ACCEPTED {
+            return Ok(());
+        }
+        let reason = response.text().await.unwrap_or_default();
+        let reason: String = reason.chars().take(200).collect();
+        Err(format!("POST {}: {status} {reason}", self.url))
     }
 }
 

@@ -66,11 +66,15 @@ mod channel;
 mod history;
 mod live;
 mod people;
+mod relay;
 mod scripts;
 
 pub use channel::{DemoChannel, demo_channels};
 pub use history::seed;
-pub use live::live_traffic;
+pub use live::{RelayPoster, live_traffic};
+pub use relay::{
+    DEMO_INBOX, DemoRelay, RelayedChat, new_secret, relayed_channels, start as start_relay,
+};
 
 use {channel::*, history::*, people::*, scripts::*};
 
