@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::drive_until;
+use comptoir::channels::relay::signature::WebhookSecret;
 use comptoir::channels::{Channel as _, Outbound};
 use comptoir::demo::{
-    self, COLLEAGUE, DEMO_AGENT, DemoChannel, DemoSeed, FAILING_CUSTOMER, demo_channels,
-    live_traffic,
+    self, COLLEAGUE, DEMO_AGENT, DEMO_INBOX, DemoChannel, DemoRelay, DemoSeed, FAILING_CUSTOMER,
+    RelayPoster, RelayedChat, demo_channels, live_traffic, relayed_channels,
 };
 use comptoir::model::{Channel, Conversation, Delivery, MessageId, MessageKind, StatusName};
 use comptoir::outbox::{Outbox, RetryPolicy};
@@ -437,4 +438,205 @@ async fn live_traffic_adds_messages_until_shutdown() {
         .await
         .expect("live traffic stops when its sender goes")
         .expect("no panic");
+}
+
+/// The demo relay on a seeded store, with its secret; the relay stops when the sender
+/// is dropped or sends true.
+async fn demo_relay(
+    store: &SharedStore,
+) -> (DemoRelay, WebhookSecret, tokio::sync::watch::Sender<bool>) {
+    let secret = demo::new_secret().expect("random secret");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let relay = demo::start_relay(store.clone(), secret.clone(), stopped)
+        .await
+        .expect("relay starts");
+    (relay, secret, stop)
+}
+
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().build().expect("client")
+}
+
+/// Another connection on the demo's store file, for what the store's API does not list.
+fn sql(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.path().join("store.sqlite")).expect("open")
+}
+
+#[tokio::test]
+async fn the_demo_relay_takes_a_signed_post_and_refuses_an_unsigned_one() {
+    let (dir, store, _seed) = seeded(Timestamp::now());
+    let store = SharedStore::new(store);
+    let (relay, secret, stop) = demo_relay(&store).await;
+    assert!(relay.addr.ip().is_loopback(), "{}", relay.addr);
+    assert_eq!(
+        relay.widget_url(),
+        format!("http://{}/chat/site/widget", relay.addr)
+    );
+    let client = http();
+    let page = client.get(relay.widget_url()).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the widget's test page is served");
+
+    let body = r#"{"visitor":{"id":"v_test","name":"Ana"},"text":"Signed hello"}"#;
+    let unsigned = client
+        .post(relay.messages_url())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let forged = WebhookSecret::from_bytes(vec![7; 32]);
+    let now = Timestamp::now().as_second();
+    let wrong = client
+        .post(relay.messages_url())
+        .header("webhook-id", "msg_forged")
+        .header("webhook-timestamp", now.to_string())
+        .header(
+            "webhook-signature",
+            forged.sign("msg_forged", now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401, "a signature with another secret");
+    let signed = client
+        .post(relay.messages_url())
+        .header("webhook-id", "msg_1")
+        .header("webhook-timestamp", now.to_string())
+        .header(
+            "webhook-signature",
+            secret.sign("msg_1", now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 202);
+
+    let stored: Vec<String> = sql(&dir)
+        .prepare("SELECT body FROM messages WHERE channel = 'chat' AND account = 'site' AND external_id = ?1")
+        .unwrap()
+        .query_map(["msg_1"], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        stored,
+        ["Signed hello"],
+        "stored once, the refused ones not at all"
+    );
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), relay.task)
+        .await
+        .expect("the relay stops on shutdown")
+        .expect("no panic");
+}
+
+#[tokio::test]
+async fn live_chat_visitors_arrive_through_the_relay() {
+    let started = Timestamp::now();
+    let (dir, store, _seed) = seeded(started);
+    let store = SharedStore::new(store);
+    let (relay, secret, stop) = demo_relay(&store).await;
+    let poster = RelayPoster::new(&relay, secret).unwrap();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(live_traffic(
+        store.clone(),
+        rx,
+        Duration::from_millis(15),
+        Some(poster),
+    ));
+
+    let db = sql(&dir);
+    let live = |channel: &str| -> Vec<(String, Option<u16>)> {
+        db.prepare(
+            "SELECT m.external_id, r.status FROM messages m
+             LEFT JOIN webhook_receipts r
+               ON r.channel = m.channel AND r.account = m.account AND r.webhook_id = m.external_id
+             WHERE m.channel = ?1 AND m.external_id LIKE 'live-%'",
+        )
+        .unwrap()
+        .query_map([channel], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let social = ["instagram", "messenger", "whatsapp"];
+    while live("chat").len() < 4 || social.iter().all(|c| live(c).is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "chat {:?}, social {:?}",
+            live("chat"),
+            social.map(|c| live(c).len())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("live traffic stops on shutdown")
+        .expect("no panic");
+
+    // Every chat message went through the relay: the relay's receipt for its
+    // webhook-id says 202. The social channels' messages were ingested directly.
+    for (id, status) in live("chat") {
+        assert_eq!(status, Some(202), "{id}");
+    }
+    for channel in social {
+        for (id, status) in live(channel) {
+            assert_eq!(status, None, "{channel} {id}");
+        }
+    }
+    stop.send(true).unwrap();
+}
+
+#[tokio::test]
+async fn the_relayed_chat_sender_tells_the_visitors_streams_and_keeps_the_demo_failure() {
+    let now = Timestamp::now();
+    let (dir, store, seed) = seeded(now);
+    let store = SharedStore::new(store);
+    let (relay, _secret, _stop) = demo_relay(&store).await;
+
+    let channels = relayed_channels(&seed, &relay, &store);
+    assert_eq!(
+        channels.len(),
+        8,
+        "one sender per account, the chat's replaced"
+    );
+    assert_eq!(
+        channels
+            .iter()
+            .filter(|c| c.kind() == Channel::Chat && c.account() == DEMO_INBOX)
+            .count(),
+        1
+    );
+
+    let chat = RelayedChat::new(&relay, store.clone()).with_delay(Duration::from_millis(10));
+    let mut streams = relay.hub.subscribe(DEMO_INBOX);
+    let mut reply = outbound("v_browser", "key-browser", Channel::Chat);
+    reply.thread_key = "v_browser".into();
+    let sent = chat.send(&reply).await.expect("delivered");
+    assert!(!sent.channel_message_id.is_empty());
+    let told = tokio::time::timeout(Duration::from_secs(5), streams.recv())
+        .await
+        .expect("the visitor's streams are told")
+        .unwrap();
+    assert_eq!(&*told, "v_browser");
+
+    // The failing customer's chat handle, from the seeded history.
+    let handle: String = sql(&dir)
+        .query_row(
+            "SELECT cv.peer FROM conversations cv JOIN customers c ON c.id = cv.customer_id
+             WHERE cv.channel = 'chat' AND c.display_name = ?1",
+            [FAILING_CUSTOMER],
+            |r| r.get(0),
+        )
+        .expect("the failing customer has a chat");
+    let refused = outbound(&handle, "key-bruno", Channel::Chat);
+    assert!(chat.send(&refused).await.is_err(), "refused the first time");
+    assert!(chat.send(&refused).await.is_ok(), "through on retry");
 }
