@@ -337,7 +337,7 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
         // The demo has a chat inbox, always open: the status line reports on it.
         app.set_presence(
             Some(comptoir::presence::BusinessHours::always()),
-            comptoir::config::PresenceConfig::default(),
+            demo::presence(),
         );
         app.notice(&format!("Chat with yourself: {}", relay.widget_url()));
         let result = runner::run(store, app, Some(waker), Some(user_keymap_path(paths)))

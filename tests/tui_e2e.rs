@@ -479,3 +479,93 @@ fn the_inbox_runs_the_email_channel_when_no_serve_does() {
     }
     assert_eq!(tmux.pane_dead(), Some(0));
 }
+
+/// One HTTP/1.1 request to the demo's relay on loopback, as a browser would send it;
+/// returns the status and the body. `Connection: close` lets the body run to the end.
+fn http(method: &str, url: &str, bearer: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the relay");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let auth = bearer.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_demo_shows_its_widget_page_and_a_browser_visitor_reaches_the_queue() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let program = format!("{} demo", env!("CARGO_BIN_EXE_comptoir"));
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
+
+    // The test page's URL is on the command line, and the chat is live.
+    let screen = tmux.wait("the widget URL", 20, |s| {
+        s.contains("Chat with yourself: http://127.0.0.1:") && s.contains("chat: live")
+    });
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("a URL")
+        .to_owned();
+    let base = url
+        .strip_suffix("/chat/site/widget")
+        .unwrap_or_else(|| panic!("the widget page's URL: {url}"));
+    let (status, page) = http("GET", &url, None, "");
+    assert_eq!(status, 200, "{page}");
+
+    // A visitor, as the widget creates one, writes; the TUI's queue shows them.
+    let (status, visitor) = http("POST", &format!("{base}/chat/site/visitors"), None, "{}");
+    assert_eq!(status, 201, "{visitor}");
+    let visitor: serde_json::Value = serde_json::from_str(&visitor).unwrap();
+    let (id, token) = (
+        visitor["visitor_id"].as_str().unwrap(),
+        visitor["token"].as_str().unwrap(),
+    );
+    let (status, answer) = http(
+        "POST",
+        &format!("{base}/chat/site/visitors/{id}/messages"),
+        Some(token),
+        r#"{"name":"Zoé Navigatrice","text":"Bonjour depuis le navigateur","client_id":"c1"}"#,
+    );
+    assert_eq!(status, 202, "{answer}");
+    tmux.wait("the visitor in the queue", 10, |s| {
+        s.lines()
+            .any(|l| l.contains("chat") && l.contains("Zoé Naviga") && l.contains("Bonjour depuis"))
+    });
+
+    // Away: the chat's own status turns to "leave a message" within seconds.
+    tmux.keys(&["a"]);
+    tmux.wait("the agent away", 5, |s| s.contains("◐ away"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = http("GET", &format!("{base}/chat/site/status"), None, "");
+        assert_eq!(status, 200, "{body}");
+        let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if state["available"] == false {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still available: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.keys(&["q"]);
+}

@@ -73,7 +73,8 @@ pub use channel::{DemoChannel, demo_channels};
 pub use history::seed;
 pub use live::{RelayPoster, live_traffic};
 pub use relay::{
-    DEMO_INBOX, DemoRelay, RelayedChat, new_secret, relayed_channels, start as start_relay,
+    DEMO_INBOX, DemoRelay, RelayedChat, new_secret, presence, relayed_channels,
+    start as start_relay,
 };
 
 use {channel::*, history::*, people::*, scripts::*};

@@ -8,6 +8,8 @@ use crate::channels::relay::channel::ChatChannel;
 use crate::channels::relay::hub::Hub;
 use crate::channels::relay::server::{self as relay_server, RelayState};
 use crate::channels::relay::signature::WebhookSecret;
+use crate::config::PresenceConfig;
+use crate::presence::BusinessHours;
 
 use super::*;
 
@@ -30,6 +32,17 @@ pub fn new_secret() -> std::io::Result<WebhookSecret> {
         .fill(&mut key)
         .map_err(|_| std::io::Error::other("no random bytes for the demo chat secret"))?;
     Ok(WebhookSecret::from_bytes(key))
+}
+
+/// How the demo judges availability: the default idleness, but a grace of a few seconds
+/// rather than minutes, so an agent trying `a` (away) sees the widget turn into the
+/// offline form while they watch.
+#[must_use]
+pub fn presence() -> PresenceConfig {
+    PresenceConfig {
+        grace_seconds: 5,
+        ..PresenceConfig::default()
+    }
 }
 
 /// The demo relay, running.
@@ -65,7 +78,7 @@ impl DemoRelay {
 }
 
 /// Starts the relay for [`DEMO_INBOX`], signed with `secret`, on 127.0.0.1 and a free
-/// port, with the default presence settings and no business hours (the chat is live
+/// port, with the demo's [`presence`] settings and no business hours (the chat is live
 /// whenever an agent is available). It serves until `shutdown` turns true (or its
 /// sender goes).
 ///
@@ -76,7 +89,9 @@ pub async fn start(
     secret: WebhookSecret,
     shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<DemoRelay> {
-    let state = RelayState::new(store).with_inbox(DEMO_INBOX, secret);
+    let state = RelayState::new(store)
+        .with_inbox(DEMO_INBOX, secret)
+        .with_presence(BusinessHours::always(), presence());
     let hub = state.hub().clone();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
