@@ -357,6 +357,10 @@ fn store_one(
     if found.is_none() {
         found = tx.conversation_by_references(channel, account, &inbound.references)?;
     }
+    // An answer to the email copy of a chat reply goes back to that chat conversation.
+    if found.is_none() && channel == crate::model::Channel::Email {
+        found = tx.conversation_by_follow_up(&inbound.references)?;
+    }
     if found.is_none()
         && let Some(key) = subject_key.as_deref()
         && is_reply(inbound)

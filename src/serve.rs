@@ -12,6 +12,7 @@
 //! [`Paths::lock_file`]), so a second `serve` (or an inbox that would run the channels
 //! itself) on the same data dir is refused instead of syncing the same mailboxes twice.
 
+use std::collections::HashMap;
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tokio::sync::watch;
 use crate::channels::email::account;
 use crate::channels::email::smtp::SmtpChannel;
 use crate::channels::relay::channel::ChatChannel;
+use crate::channels::relay::continuity::EmailFollowUp;
 use crate::channels::relay::{self, server::RelayState};
 use crate::config::{Config, Paths, RelayConfig};
 use crate::outbox::{Outbox, RetryPolicy};
@@ -133,6 +135,8 @@ pub async fn run(
     let mut tasks = Vec::new();
     let mut outbox = Outbox::new(store.clone(), RetryPolicy::default());
     let mut senders = 0;
+    // Each account's sender, shared with the chat inboxes that email through it.
+    let mut smtp_senders: HashMap<String, Arc<SmtpChannel>> = HashMap::new();
     for account in &cfg.email {
         let what = format!("email {:?} password", account.name);
         let source = account.password.clone();
@@ -150,7 +154,9 @@ pub async fn run(
         };
         match SmtpChannel::new(account, password.clone()) {
             Ok(channel) => {
-                outbox.add_channel(Arc::new(channel.with_time_zone(cfg.agent.time_zone())));
+                let channel = Arc::new(channel.with_time_zone(cfg.agent.time_zone()));
+                outbox.add_channel(channel.clone());
+                smtp_senders.insert(account.name.clone(), channel);
                 senders += 1;
             }
             Err(e) => tracing::error!(account = %account.name, "replies not sent: {e}"),
@@ -169,7 +175,7 @@ pub async fn run(
                 crate::presence::BusinessHours::from_config(cfg.hours.as_ref()),
                 cfg.presence,
             );
-        senders += add_chat_channels(&mut outbox, &state, cfg, &store);
+        senders += add_chat_channels(&mut outbox, &state, cfg, &store, &smtp_senders);
         if let Some(task) = start_relay(relay, state, shutdown.clone()).await {
             tasks.push(task);
         }
@@ -199,20 +205,39 @@ pub async fn run(
 }
 
 /// Registers the outbound side of every chat inbox the relay serves: replies reach the
-/// relay's event streams through its hub, and the inbox's `callback_url` when set.
-/// Returns how many were registered.
+/// relay's event streams through its hub, the inbox's `callback_url` when set, and by
+/// email through its `email_account` to a visitor who has left. Returns how many were
+/// registered.
 fn add_chat_channels(
     outbox: &mut Outbox,
     state: &RelayState,
     cfg: &Config,
     store: &SharedStore,
+    smtp_senders: &HashMap<String, Arc<SmtpChannel>>,
 ) -> usize {
     let mut added = 0;
     for chat in &cfg.chat {
         let Some(secret) = state.secret(&chat.name) else {
             continue;
         };
-        let channel = ChatChannel::new(chat.name.clone(), state.hub().clone(), store.clone());
+        let mut channel = ChatChannel::new(chat.name.clone(), state.hub().clone(), store.clone());
+        if let Some(account) = &chat.email_account {
+            match smtp_senders.get(account) {
+                Some(smtp) => {
+                    channel = channel.with_email_follow_up(EmailFollowUp::new(
+                        smtp.clone(),
+                        state.stream_slots(),
+                        store.clone(),
+                    ));
+                }
+                // Its password or address failed above, which was logged.
+                None => tracing::warn!(
+                    inbox = %chat.name,
+                    account = %account,
+                    "replies to visitors who left are not emailed: the account cannot send"
+                ),
+            }
+        }
         let channel = match &chat.callback_url {
             None => channel,
             Some(url) => match channel.with_callback(url.clone(), secret.clone()) {

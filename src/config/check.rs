@@ -82,7 +82,8 @@ impl Checker<'_> {
         let mut names = Names::default();
         for (i, raw) in raw.chat.into_iter().enumerate() {
             needs_relay(raw.span(), &format!("chat[{i}]"), "chat messages")?;
-            config.chat.push(self.chat(i, raw, &mut names)?);
+            let chat = self.chat(i, raw, &mut names, &config.email)?;
+            config.chat.push(chat);
         }
         let mut names = Names::default();
         for (i, raw) in raw.telegram.into_iter().enumerate() {
@@ -254,6 +255,7 @@ impl Checker<'_> {
         i: usize,
         raw: Spanned<RawChat>,
         names: &mut Names,
+        emails: &[EmailAccount],
     ) -> Result<ChatInbox, ConfigError> {
         let table = format!("chat[{i}]");
         let span = raw.span();
@@ -292,12 +294,41 @@ impl Checker<'_> {
                 }
             }
         }
+        let email_account = match raw.email_account {
+            Some(account) => Some(self.email_account(&table, account, emails)?),
+            None => None,
+        };
         Ok(ChatInbox {
             name,
             secret,
             callback_url,
             origins,
+            email_account,
         })
+    }
+
+    /// A chat inbox's `email_account`: the name of one of the `[[email]]` accounts.
+    fn email_account(
+        &self,
+        table: &str,
+        account: Spanned<String>,
+        emails: &[EmailAccount],
+    ) -> Result<String, ConfigError> {
+        let span = account.span();
+        let account = account.into_inner();
+        if emails.iter().any(|e| e.name == account) {
+            return Ok(account);
+        }
+        let known: Vec<String> = emails.iter().map(|e| format!("{:?}", e.name)).collect();
+        let known = if known.is_empty() {
+            "there is no [[email]] account".to_owned()
+        } else {
+            format!("the [[email]] accounts are {}", known.join(", "))
+        };
+        Err(self.invalid(
+            span,
+            format!("{table}.email_account: {account:?} names no [[email]] account; {known}"),
+        ))
     }
 
     fn telegram(

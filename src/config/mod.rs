@@ -191,6 +191,9 @@ pub struct ChatInbox {
     /// Origins (`https://boutique.example`) whose pages may call the browser routes;
     /// empty means the relay's own pages only.
     pub origins: Vec<String>,
+    /// The `[[email]]` account that also emails a reply to a visitor who has left (no
+    /// open chat) and gave an address; their answer comes back to the same conversation.
+    pub email_account: Option<String>,
 }
 
 /// `[[telegram]]`: a Telegram bot.
@@ -362,11 +365,14 @@ impl Config {
             .map_or("no relay", |relay| relay.listen.as_str());
         for a in &self.chat {
             let callback = a.callback_url.as_deref().unwrap_or("none");
+            let follow_up = a.email_account.as_deref().map_or_else(String::new, |e| {
+                format!("; replies to visitors who left by email {e:?}")
+            });
             push(
                 "chat",
                 &a.name,
                 format!(
-                    "POST /chat/{}/messages on {relay}; callback {callback}",
+                    "POST /chat/{}/messages on {relay}; callback {callback}{follow_up}",
                     a.name
                 ),
             );

@@ -82,6 +82,7 @@ pub(super) struct RawChat {
     pub(super) secret_file: Option<Spanned<PathBuf>>,
     pub(super) callback_url: Option<Spanned<String>>,
     pub(super) origins: Option<Vec<Spanned<String>>>,
+    pub(super) email_account: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

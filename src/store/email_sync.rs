@@ -187,7 +187,8 @@ impl Store {
 
     /// Whether `message_id` (a Message-ID, with or without its angle brackets) is the
     /// id a channel gave one of our sent replies: the copy of our own reply coming back
-    /// in a folder is that reply, already stored as outbound.
+    /// in a folder is that reply, already stored as outbound. The email copy of a chat
+    /// reply ([`Store::record_follow_up`]) counts too: it is stored as the chat reply.
     ///
     /// # Errors
     /// A store failure.
@@ -204,7 +205,8 @@ impl Store {
             Ok(conn
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM outbox
-                                    WHERE channel_message_id IN (?1, ?2))",
+                                    WHERE channel_message_id IN (?1, ?2))
+                         OR EXISTS (SELECT 1 FROM continuity WHERE message_id = ?2)",
                 )?
                 .query_row(params![bare, bracketed], |r| r.get(0))?)
         })

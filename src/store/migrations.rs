@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_email_reply.sql"),
     include_str!("migrations/0004_webhook_receipts.sql"),
     include_str!("migrations/0005_presence.sql"),
+    include_str!("migrations/0006_continuity.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -8,6 +8,7 @@
 mod agents;
 mod blobs;
 mod checkpoint;
+mod continuity;
 mod conversations;
 mod customers;
 mod dead_letters;
@@ -28,6 +29,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use blobs::BlobStore;
+pub use continuity::FollowUpTarget;
 pub use conversations::{QueueFilter, QueueStats};
 pub use customers::CustomerHistory;
 pub use dead_letters::DeadLetter;

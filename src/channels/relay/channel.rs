@@ -9,7 +9,9 @@
 //! fails the attempt, and the outbox retries it or, for a refusal that will not change,
 //! gives up. The streams are told first, whatever the callback then answers: the
 //! visitor's chat must not wait on the shop's server (a reply failed for the callback
-//! has still reached an open widget, and is shown on reconnect too).
+//! has still reached an open widget, and is shown on reconnect too). With an
+//! `email_account`, a reply to a visitor who has no stream open also goes by email
+//! ([`super::continuity`]) before the callback.
 
 use std::sync::Once;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
+use super::continuity::EmailFollowUp;
 use super::hub::Hub;
 use super::signature::WebhookSecret;
 use crate::channels::{Channel, Delivered, Outbound, SendError};
@@ -48,6 +51,7 @@ pub struct ChatChannel {
     hub: Hub,
     store: SharedStore,
     callback: Option<Callback>,
+    follow_up: Option<EmailFollowUp>,
 }
 
 impl std::fmt::Debug for ChatChannel {
@@ -55,6 +59,7 @@ impl std::fmt::Debug for ChatChannel {
         f.debug_struct("ChatChannel")
             .field("inbox", &self.inbox)
             .field("callback", &self.callback.as_ref().map(|c| &c.url))
+            .field("follow_up", &self.follow_up)
             .finish_non_exhaustive()
     }
 }
@@ -79,7 +84,16 @@ impl ChatChannel {
             hub,
             store,
             callback: None,
+            follow_up: None,
         }
+    }
+
+    /// Also emails each reply to a visitor who has left and gave an address
+    /// ([`super::continuity`]).
+    #[must_use]
+    pub fn with_email_follow_up(mut self, follow_up: EmailFollowUp) -> ChatChannel {
+        self.follow_up = Some(follow_up);
+        self
     }
 
     /// Also POSTs every reply to `url`, signed with `secret`.
@@ -110,6 +124,9 @@ impl ChatChannel {
 
     async fn deliver(&self, reply: &Outbound) -> Result<Delivered, SendError> {
         self.hub.publish(&self.inbox, &reply.thread_key);
+        if let Some(follow_up) = &self.follow_up {
+            follow_up.send(&self.inbox, reply).await?;
+        }
         if let Some(callback) = &self.callback {
             self.post(callback, reply).await?;
         }

@@ -2,10 +2,12 @@
 //! signed per Standard Webhooks ([`signature`]), checked ([`message`]) and ingested
 //! before they are acknowledged ([`server`]); and the browser side of the chat: visitor
 //! tokens ([`token`]), the widget's routes ([`visitor`], [`sse`]) with their rate limits
-//! ([`limits`]) and CORS ([`cors`]), and the replies' way back ([`hub`], [`channel`]).
+//! ([`limits`]) and CORS ([`cors`]), and the replies' way back ([`hub`], [`channel`],
+//! and by email to a visitor who has left: [`continuity`]).
 
 pub mod availability;
 pub mod channel;
+pub mod continuity;
 pub mod cors;
 pub mod form;
 pub mod hub;

@@ -170,6 +170,13 @@ impl RelayState {
         &self.limiter
     }
 
+    /// The count of open event streams, shared: what tells whether a visitor is
+    /// still connected when their reply goes out.
+    #[must_use]
+    pub fn stream_slots(&self) -> Arc<StreamSlots> {
+        Arc::clone(&self.streams)
+    }
+
     pub(super) fn streams(&self) -> &Arc<StreamSlots> {
         &self.streams
     }

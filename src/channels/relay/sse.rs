@@ -88,6 +88,17 @@ impl StreamSlots {
         self.lock().total
     }
 
+    /// How many of `visitor_id`'s streams on `inbox` are open: none means the visitor
+    /// has left, and a reply reaches them only on their return (or by email).
+    #[must_use]
+    pub fn open_for(&self, inbox: &str, visitor_id: &str) -> usize {
+        self.lock()
+            .per_visitor
+            .get(&(inbox.to_owned(), visitor_id.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
