@@ -43,24 +43,24 @@ fn a_big_write_is_checkpointed_in_the_background_and_the_thread_ends_with_the_st
     ingest::ingest(&mut store, &chat("small", "visitor-0", "Bonjour"), at(0)).expect("ingest");
     assert_eq!(checkpoint_threads(), 0, "a small write needs no checkpoint");
 
-    // About 24 MiB of text: past the 16 MiB at which the thread is woken, far below the
+    // About 45 MiB of text: past the 32 MiB at which the thread is woken, far below the
     // 128 MiB at which the writer would checkpoint itself.
     let text = "colis livraison remboursement commande ".repeat(12_000);
-    let batch: Vec<_> = (0..48)
+    let batch: Vec<_> = (0..90)
         .map(|i| chat(&format!("big{i}"), &format!("visitor-{}", i % 4), &text))
         .collect();
     let before = size(&path);
     for chunk in batch.chunks(8) {
         ingest::ingest_batch(&mut store, chunk, at(1)).expect("ingest a batch");
     }
-    assert!(size(&wal) > 16 << 20, "the batches went to the WAL");
+    assert!(size(&wal) > 32 << 20, "the batches went to the WAL");
     assert_eq!(checkpoint_threads(), 1, "the big write started the thread");
     // The writer is idle now: only the background thread can copy the WAL into the
     // database file.
     wait_for(
         "the background checkpoint to fill the database file",
         Duration::from_secs(30),
-        || size(&path) > before + (16 << 20),
+        || size(&path) > before + (32 << 20),
     );
 
     drop(store);
@@ -70,5 +70,5 @@ fn a_big_write_is_checkpointed_in_the_background_and_the_thread_ends_with_the_st
         "closing the store ended the thread"
     );
     let mut store = Store::open(&path).expect("reopen");
-    assert_eq!(store.message_count().expect("count"), 49);
+    assert_eq!(store.message_count().expect("count"), 91);
 }
