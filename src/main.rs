@@ -339,7 +339,9 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
             Some(comptoir::presence::BusinessHours::always()),
             demo::presence(),
         );
-        app.notice(&format!("Chat with yourself: {}", relay.widget_url()));
+        // Any later notice replaces this one; `:widget` shows it again.
+        app.widget_url = Some(relay.widget_url());
+        app.update(comptoir::tui::action::Action::ChatPage);
         let result = runner::run(store, app, Some(waker), Some(user_keymap_path(paths)))
             .await
             .map_err(tui_failure);

@@ -339,6 +339,21 @@ const DELIBERATELY_UNBOUND: &[(&str, &str, &str)] = &[
         "fetch-older",
         "it takes a number of days, and is rare: a `:fetch-older 90` command",
     ),
+    (
+        "default",
+        "widget",
+        "only the demo has a chat test page to show: a `:widget` command",
+    ),
+    (
+        "vim",
+        "widget",
+        "only the demo has a chat test page to show: a `:widget` command",
+    ),
+    (
+        "emacs",
+        "widget",
+        "only the demo has a chat test page to show: a `:widget` command",
+    ),
 ];
 
 fn command_name(run: &str) -> &str {

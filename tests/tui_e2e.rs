@@ -567,5 +567,14 @@ fn the_demo_shows_its_widget_page_and_a_browser_visitor_reaches_the_queue() {
         assert!(Instant::now() < deadline, "still available: {body}");
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // "You are away" replaced the address; `:widget` shows it again.
+    assert!(!tmux.screen().contains(&url), "{}", tmux.screen());
+    tmux.keys(&[":"]);
+    tmux.type_text("widget");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the widget URL again", 5, |s| {
+        s.contains(&format!("Chat with yourself: {url}"))
+    });
     tmux.keys(&["q"]);
 }

@@ -136,6 +136,8 @@ pub enum Action {
     },
     /// Asks the email channel to fetch this many more days of older mail.
     FetchOlder(u32),
+    /// Shows the chat widget's test page address again (the demo has one).
+    ChatPage,
     /// Types a character (not bindable: it is what unbound printable keys do).
     Insert(char),
     /// Pastes text (not bindable: it comes from the terminal's bracketed paste).
@@ -250,6 +252,7 @@ commands! {
         crate::tui::keymap::Keymap::builtin(name).map_err(|e| e.to_string())?;
         Ok(Action::SetKeymap(name.to_owned()))
     };
+    "widget", Arg::None, "Show the address of the chat widget's test page" => |_| Ok(Action::ChatPage);
     "deadletters", Arg::None, "Show the dead letters (messages that could not be stored)" => |_| Ok(Action::DeadLetters);
     "deadletter.retry", Arg::None, "Retry the dead letter (parse and store it again)" => |_| Ok(Action::DeadLetterRetry);
     "deadletter.delete", Arg::None, "Delete the dead letter (asks first)" => |_| Ok(Action::DeadLetterDelete);

@@ -134,6 +134,9 @@ pub struct App {
     pub availability: Availability,
     /// The chat's state and mine, as the status line shows them.
     pub presence: PresenceView,
+    /// The chat widget's test page, when this process serves one (`comptoir demo`), for
+    /// `:widget` to show again after other notices replaced it.
+    pub widget_url: Option<String>,
     /// The focused pane.
     pub focus: Pane,
     /// The queue.
@@ -199,6 +202,7 @@ impl App {
             my_name: my_name.to_owned(),
             availability: Availability::Available,
             presence: PresenceView::default(),
+            widget_url: None,
             focus: Pane::Queue,
             queue: QueueState {
                 filter: QueueFilter {
@@ -568,6 +572,13 @@ impl App {
                 Vec::new()
             }
             Action::SaveAttachment { number, path } => self.save_attachment(number, path),
+            Action::ChatPage => {
+                match self.widget_url.clone() {
+                    Some(url) => self.flash(&format!("Chat with yourself: {url}"), false),
+                    None => self.flash("No chat test page here (`comptoir demo` has one)", true),
+                }
+                Vec::new()
+            }
             Action::FetchOlder(days) => {
                 self.flash(&format!("Asking for {days} more days of email…"), false);
                 vec![Effect::Write(Write::FetchOlder { days })]
