@@ -565,3 +565,221 @@ secret_command = "pass show boutique/chat-secret"
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_email_that_fails_for_now_fails_the_attempt_so_the_outbox_retries() {
+    let mut f = Fixture::start().await;
+    let (_, _, conversation) = f
+        .visitor(Some("alice@customer.test"), "Ma commande ?")
+        .await;
+    f.sink.stop();
+    let reply = f.reply(conversation, "Elle part demain.").await;
+    let outbox = f.outbox(true);
+    let delivery = drive_until(&outbox, &f.store, reply, |d| {
+        matches!(d, Delivery::Queued { attempts, .. } if *attempts >= 1)
+            || !matches!(d, Delivery::Queued { .. } | Delivery::Sending { .. })
+    })
+    .await;
+    let Delivery::Queued {
+        last_error: Some(reason),
+        ..
+    } = &delivery
+    else {
+        panic!("expected a retry: {delivery:?}");
+    };
+    assert!(reason.contains("email"), "{reason}");
+    assert!(!reason.contains(dovecot::PASSWORD), "{reason}");
+    // Recorded before the attempt: had the server taken it, an answer would thread.
+    assert_eq!(f.follow_ups(conversation).await.len(), 1);
+}
+
+/// One HTTP/1.1 request on its own connection: the status and the body.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    extra: &str,
+    body: &str,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
+        .await
+        .expect("the relay answers in time")
+        .unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A `comptoir serve` child, killed if a test fails before stopping it.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Polls `condition` until it holds; panics with `what` after the deadline.
+async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn comptoir_serve_emails_a_visitor_who_left_and_threads_the_answer_back() {
+    let f = Fixture::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    std::fs::write(home.path().join("chat-secret"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            r#"[[email]]
+name = "boutique"
+address = "contact@boutique.example"
+username = "{user}"
+password_command = "printf {password}"
+imap = {{ host = "127.0.0.1", port = {imap}, tls = "implicit" }}
+smtp = {{ host = "127.0.0.1", port = {smtp}, tls = "implicit" }}
+ca_file = "{cert}"
+folders = ["INBOX"]
+sent_folder = "Sent"
+
+[relay]
+listen = "127.0.0.1:{port}"
+
+[[chat]]
+name = "site"
+secret_file = "{secret}"
+email_account = "boutique"
+"#,
+            user = dovecot::USER,
+            password = dovecot::PASSWORD,
+            imap = f.dovecot.tls_port,
+            smtp = f.sink.tls_port,
+            cert = f.dovecot.cert().display(),
+            secret = home.path().join("chat-secret").display(),
+        ),
+    )
+    .unwrap();
+    let data_dir = home.path().join("store");
+    let mut serve = Serve(
+        common::comptoir_in(home.path())
+            .arg("--config")
+            .arg(home.path().join("config.toml"))
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while TcpStream::connect(addr).await.is_err()
+        || http(addr, "GET", "/healthz", "", "").await.0 != 200
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A visitor writes, giving their email, and leaves (no event stream).
+    let (status, visitor) = http(addr, "POST", "/chat/site/visitors", "", "{}").await;
+    assert_eq!(status, 201, "{visitor}");
+    let (id, token) = (
+        visitor["visitor_id"].as_str().unwrap(),
+        visitor["token"].as_str().unwrap(),
+    );
+    let (status, posted) = http(
+        addr,
+        "POST",
+        &format!("/chat/site/visitors/{id}/messages"),
+        &format!("Authorization: Bearer {token}\r\n"),
+        r#"{"text":"Ma commande 42 ?","name":"Ana","email":"ana@customer.test"}"#,
+    )
+    .await;
+    assert_eq!(status, 202, "{posted}");
+    let conversation = ConversationId(posted["conversation_id"].as_i64().unwrap());
+
+    // An agent replies from another process: serve's outbox emails it as well.
+    let mut store = Store::open(&data_dir.join("store.sqlite")).unwrap();
+    let agent = store.ensure_agent("Camille").unwrap();
+    let reply = store
+        .queue_reply(conversation, agent, "Elle part demain.", Timestamp::now())
+        .unwrap();
+    wait_until("the email to the visitor", || {
+        f.sink.deliveries().len() == 1
+    })
+    .await;
+    assert_eq!(f.sink.deliveries()[0]["to"][0], "ana@customer.test");
+    let key = store.idempotency_key(reply).unwrap().unwrap();
+    let message_id = format!("<{key}@boutique.example>");
+    wait_until("the reply marked sent", || {
+        matches!(
+            store.message(reply).unwrap().unwrap().delivery,
+            Some(Delivery::Sent { .. })
+        )
+    })
+    .await;
+
+    // Ana answers the email; serve's IMAP side brings it into the chat conversation.
+    let written = Timestamp::from_second(Timestamp::now().as_second() + 1).unwrap();
+    let date = jiff::fmt::rfc2822::to_string(&written.to_zoned(jiff::tz::TimeZone::UTC)).unwrap();
+    let answer = format!(
+        "From: Ana <ana@customer.test>\r\nTo: contact@boutique.example\r\n\
+         Subject: Re: your message\r\nDate: {date}\r\nMessage-ID: <ana-1@customer.test>\r\n\
+         In-Reply-To: {message_id}\r\nReferences: {message_id}\r\n\r\nMerci !\r\n"
+    );
+    f.dovecot.append("INBOX", answer.as_bytes(), None).await;
+    wait_until("the answer in the chat conversation", || {
+        store
+            .thread(conversation)
+            .unwrap()
+            .iter()
+            .any(|m| m.body.trim() == "Merci !")
+    })
+    .await;
+    let queue = store.queue(&QueueFilter::default()).unwrap();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &serve.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(code) = serve.0.try_wait().unwrap() {
+            assert!(code.success(), "serve exit {code:?}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "serve did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
