@@ -8,6 +8,8 @@
 //! the queue. It carries a `sent_at` in the past, each earlier than the last, so the new
 //! conversation is the longest waiting and sorts first: on screen however many came
 //! before. Its text starts with a unique token, which the queue row's preview shows.
+//! Once seen (outside the timing), Home selects it, as an agent would, so that the queue,
+//! which keeps its selected row in view, stays scrolled to its top.
 //! Posts start at a random moment (0–100 ms apart), so the TUI's store poll is met at
 //! every phase. The pane is read with `tmux capture-pane` every 5 ms; one capture's own
 //! cost is printed too, since it bounds the resolution.
@@ -226,6 +228,13 @@ fn one_post(
                 pane.screen()
             )
         })?;
+    // Select the newcomer, as an agent would, so the queue stays scrolled to its top
+    // (it keeps the selected conversation in view) and the next one shows there too.
+    pane.keys(&["Home"]);
+    pane.wait(DEADLINE, SCREEN_EVERY, |s| {
+        s.contains(&format!("Visitor {i} · chat site"))
+    })
+    .ok_or_else(|| format!("Home never selected message {i}'s conversation"))?;
     Ok((answered, seen - started))
 }
 

@@ -109,6 +109,17 @@ impl Pane {
         None
     }
 
+    /// Types `keys` into the pane, in tmux's key names (`Home`, `C-r`, or plain text).
+    #[allow(
+        dead_code,
+        reason = "not every bench that includes this file presses keys"
+    )]
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "b"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
     /// Ends the server and with it the program.
     pub fn kill(&self) {
         self.run(&["kill-server"]);
