@@ -512,6 +512,39 @@ fn http(method: &str, url: &str, bearer: Option<&str>, body: &str) -> (u16, Stri
     (status, body)
 }
 
+/// Reads the server-sent events at `url` on a thread until `wanted` shows up in them; the
+/// receiver gets everything read by then (nothing if the stream ends first).
+fn listen(url: &str, wanted: &str) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http URL").to_owned();
+    let wanted = wanted.to_owned();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the relay");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                return;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen);
+            if text.contains(&wanted) {
+                let _ = tx.send(text.into_owned());
+                return;
+            }
+        }
+    });
+    rx
+}
+
 #[test]
 fn the_demo_shows_its_widget_page_and_a_browser_visitor_reaches_the_queue() {
     let home = tempfile::tempdir().expect("tempdir");
@@ -552,6 +585,33 @@ fn the_demo_shows_its_widget_page_and_a_browser_visitor_reaches_the_queue() {
         s.lines()
             .any(|l| l.contains("chat") && l.contains("Zoé Naviga") && l.contains("Bonjour depuis"))
     });
+
+    // The visitor's widget listens; the agent opens their conversation and replies; the
+    // reply reaches the widget's event stream live.
+    let reply = "Bonjour Zoé, ici Camille";
+    let events = listen(
+        &format!("{base}/chat/site/visitors/{id}/events?token={token}"),
+        reply,
+    );
+    let mut title = thread_title(&tmux.screen());
+    for _ in 0..40 {
+        if title.contains("Zoé") {
+            break;
+        }
+        tmux.keys(&["j"]);
+        title = thread_title(&tmux.wait("the selection to move", 5, |s| thread_title(s) != title));
+    }
+    assert!(title.contains("Zoé"), "{title}");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["r"]);
+    tmux.wait("the composer", 5, |s| s.contains("Reply to"));
+    tmux.type_text(reply);
+    tmux.keys(&["C-s"]);
+    let stream = events
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the event stream ended or timed out");
+    assert!(stream.contains(reply), "{stream}");
+    tmux.keys(&["Escape"]);
 
     // Away: the chat's own status turns to "leave a message" within seconds.
     tmux.keys(&["a"]);
