@@ -176,3 +176,61 @@ fn as_email(
         attempt: reply.attempt,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConversationId, MessageId};
+
+    fn reply(in_reply_to: Option<&str>, references: &[&str]) -> Outbound {
+        Outbound {
+            message_id: MessageId(7),
+            idempotency_key: "00ff".into(),
+            channel: model::Channel::Chat,
+            account: "site".into(),
+            thread_key: "v_1".into(),
+            to: "v_1".into(),
+            to_name: Some("Ana".into()),
+            subject: None,
+            in_reply_to: in_reply_to.map(str::to_owned),
+            references: references.iter().map(|r| (*r).to_owned()).collect(),
+            quote: None,
+            author: "Camille".into(),
+            text: "Bonjour".into(),
+            attempt: 2,
+        }
+    }
+
+    fn target() -> FollowUpTarget {
+        FollowUpTarget {
+            conversation: ConversationId(3),
+            email: "ana@customer.test".into(),
+            name: Some("Ana".into()),
+            subject: None,
+        }
+    }
+
+    #[test]
+    fn the_email_threads_under_earlier_emails_and_the_customer_answer() {
+        let email = as_email(
+            &reply(Some("<a1@c.test>"), &["<a1@c.test>"]),
+            target(),
+            "boutique",
+            vec!["<k1@shop.test>".into()],
+        );
+        assert_eq!(email.channel, model::Channel::Email);
+        assert_eq!(email.account, "boutique");
+        assert_eq!(email.to, "ana@customer.test");
+        assert_eq!(
+            email.idempotency_key, "00ff",
+            "the same key on every attempt"
+        );
+        assert_eq!(email.attempt, 2);
+        assert_eq!(email.references, ["<k1@shop.test>", "<a1@c.test>"]);
+        assert_eq!(email.in_reply_to.as_deref(), Some("<a1@c.test>"));
+
+        // Answering a chat message: its id stays last, for SmtpChannel to leave out.
+        let email = as_email(&reply(Some("w:v_1:c1"), &[]), target(), "boutique", vec![]);
+        assert_eq!(email.references, ["w:v_1:c1"]);
+    }
+}
