@@ -276,7 +276,9 @@ fn serve(paths: &Paths) -> Result<(), Failure> {
 }
 
 /// `comptoir demo`: a seeded throw-away inbox whose replies go through the real outbox
-/// to demo channels, with new customer messages arriving now and then.
+/// to demo channels, its chat inbox on the real relay on a free loopback port (the
+/// widget's test page is on the command line, and `:widget` shows it again), with new
+/// customer messages arriving now and then, the chat ones posted through the relay.
 fn demo(paths: &Paths) -> Result<(), Failure> {
     let cfg = config::load(&paths.config_file).ok();
     let keymap = load_keymap(

@@ -640,3 +640,43 @@ async fn the_relayed_chat_sender_tells_the_visitors_streams_and_keeps_the_demo_f
     assert!(chat.send(&refused).await.is_err(), "refused the first time");
     assert!(chat.send(&refused).await.is_ok(), "through on retry");
 }
+
+#[tokio::test]
+async fn a_post_the_relay_refuses_or_cannot_take_is_one_line_with_the_reason() {
+    let (_dir, store, _seed) = seeded(Timestamp::now());
+    let store = SharedStore::new(store);
+    let (relay, _secret, stop) = demo_relay(&store).await;
+    let visitor = comptoir::channels::Inbound {
+        channel: Channel::Chat,
+        account: DEMO_INBOX.into(),
+        thread_key: "v_x".into(),
+        external_id: "live-test-1".into(),
+        references: Vec::new(),
+        reply_to: None,
+        from: comptoir::channels::Contact {
+            handle: "v_x".into(),
+            display_name: Some("Ana".into()),
+            email: None,
+            phone: None,
+        },
+        subject: None,
+        text: "Bonjour".into(),
+        attachments: Vec::new(),
+        sent_at: Timestamp::now(),
+        automated: false,
+        raw: None,
+    };
+
+    let wrong = RelayPoster::new(&relay, WebhookSecret::from_bytes(vec![9; 32])).unwrap();
+    let refused = wrong.post(&visitor).await.unwrap_err();
+    assert!(refused.contains("401"), "{refused}");
+    assert!(!refused.contains('\n'), "{refused}");
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), relay.task)
+        .await
+        .unwrap()
+        .unwrap();
+    let gone = wrong.post(&visitor).await.unwrap_err();
+    assert!(gone.starts_with("POST http://127.0.0.1:"), "{gone}");
+}

@@ -1,11 +1,14 @@
 //! The demo inbox behind `comptoir demo`: three weeks of a small grocery shop's customer
-//! conversations on every channel, channels that pretend to deliver replies, and a trickle
-//! of live visitors, so the TUI can be tried without any account.
+//! conversations on every channel, channels that pretend to deliver replies, the chat
+//! inbox on the real relay (so a browser can chat with the agent), and a trickle of live
+//! visitors, so the TUI can be tried without any account.
 //!
 //! Everything goes through the same doors as real traffic: messages enter through
-//! [`ingest::ingest_batch`], replies and notes through the store's own functions, and
-//! replies leave through the outbox to a [`DemoChannel`]. The history is built from fixed
-//! tables and a seeded random generator, so the same `now` always gives the same inbox.
+//! [`ingest::ingest_batch`] (the live chat visitors through the relay's signed
+//! `POST /chat/site/messages`), replies and notes through the store's own functions, and
+//! replies leave through the outbox to a [`DemoChannel`] (for the chat, a
+//! [`RelayedChat`]). The history is built from fixed tables and a seeded random
+//! generator, so the same `now` always gives the same inbox.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
