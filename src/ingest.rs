@@ -81,10 +81,7 @@ pub fn ingest_batch(
 ) -> Result<Vec<Outcome>, StoreError> {
     // Files go to disk before the rows that name them, outside the transaction; they are
     // content-addressed, so a retry after a failure rewrites nothing.
-    let mut files: Vec<Result<Vec<Attachment>, String>> = Vec::with_capacity(batch.len());
-    for inbound in batch {
-        files.push(prepare(store, inbound)?);
-    }
+    let files = prepare_all(store, batch)?;
     // Most batches are clean: store them in one go. Only when a message breaks a
     // constraint is the batch redone with a savepoint per message, so that one message
     // is set aside and the others are kept.
@@ -185,18 +182,59 @@ fn prepare(
     store: &Store,
     inbound: &Inbound,
 ) -> Result<Result<Vec<Attachment>, String>, StoreError> {
-    if let Err(reason) = check(inbound) {
-        return Ok(Err(reason));
-    }
-    save_files(store, inbound)
-        .map(Ok)
+    let mut prepared = prepare_all(store, std::slice::from_ref(inbound))?;
+    prepared
+        .pop()
+        .ok_or_else(|| StoreError::Invalid("prepare returned nothing".into()))
+}
+
+/// [`prepare`] for a whole batch: every file of the batch is written and synced
+/// together (a first sync brings hundreds of attachments; synced one by one they cost
+/// more than the batch's SQL).
+fn prepare_all(
+    store: &Store,
+    batch: &[Inbound],
+) -> Result<Vec<Result<Vec<Attachment>, String>>, StoreError> {
+    let checked: Vec<Result<(), String>> = batch.iter().map(check).collect();
+    let bytes: Vec<&[u8]> = batch
+        .iter()
+        .zip(&checked)
+        .filter(|(_, ok)| ok.is_ok())
+        .flat_map(|(inbound, _)| inbound.attachments.iter().map(|a| a.bytes.as_slice()))
+        .collect();
+    let mut shas = store
+        .blobs()
+        .put_all(&bytes)
         .map_err(|e| match e.raw_os_error() {
             Some(28) => StoreError::DiskFull,
             _ => StoreError::Io {
                 path: store.blobs().path_of(""),
                 source: e,
             },
-        })
+        })?
+        .into_iter();
+    let mut prepared = Vec::with_capacity(batch.len());
+    for (inbound, ok) in batch.iter().zip(checked) {
+        prepared.push(match ok {
+            Err(reason) => Err(reason),
+            Ok(()) => inbound
+                .attachments
+                .iter()
+                .map(|a| {
+                    Ok(Attachment {
+                        name: a.name.clone(),
+                        mime: a.mime.clone(),
+                        size: a.bytes.len() as u64,
+                        sha256: shas.next().ok_or_else(|| {
+                            StoreError::Invalid("a stored file went missing".into())
+                        })?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+                .map(Ok)?,
+        });
+    }
+    Ok(prepared)
 }
 
 /// Sets aside something a channel received but could not even turn into an [`Inbound`]
@@ -268,21 +306,6 @@ fn check(inbound: &Inbound) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn save_files(store: &Store, inbound: &Inbound) -> std::io::Result<Vec<Attachment>> {
-    inbound
-        .attachments
-        .iter()
-        .map(|a| {
-            Ok(Attachment {
-                name: a.name.clone(),
-                mime: a.mime.clone(),
-                size: a.bytes.len() as u64,
-                sha256: store.blobs().put(&a.bytes)?,
-            })
-        })
-        .collect()
 }
 
 /// Stores one message. With a memo that is on, what earlier messages of the batch
