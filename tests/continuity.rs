@@ -30,7 +30,7 @@ use comptoir::channels::relay::signature::WebhookSecret;
 use comptoir::config::{self, EmailAccount, ServerConfig, TlsMode};
 use comptoir::model::{self, ConversationId, Delivery, HandleKind, MessageId};
 use comptoir::outbox::{Outbox, RetryPolicy};
-use comptoir::secret::{SecretSource, SecretString};
+use comptoir::secret::SecretString;
 use comptoir::store::{QueueFilter, SharedStore, Store};
 use futures::TryStreamExt;
 use jiff::Timestamp;
@@ -68,26 +68,13 @@ impl Fixture {
         dovecot.create("Sent").await;
         let sink = SmtpSink::start(&dovecot.maildir(), &dovecot.cert(), &dovecot.key());
         let account = EmailAccount {
-            name: "boutique".into(),
-            address: "contact@boutique.example".into(),
-            username: dovecot::USER.into(),
-            password: SecretSource::Command("printf secret".into()),
-            imap: ServerConfig {
-                host: HOST.into(),
-                port: dovecot.tls_port,
-                tls: TlsMode::Implicit,
-            },
             smtp: ServerConfig {
                 host: HOST.into(),
                 port: sink.tls_port,
                 tls: TlsMode::Implicit,
             },
-            ca_file: Some(dovecot.cert()),
-            folders: vec!["INBOX".into()],
             sent_folder: Some("Sent".into()),
-            first_sync_days: None,
-            mark_seen: None,
-            poll_seconds: config::DEFAULT_POLL_SECONDS,
+            ..dovecot.account()
         };
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();

@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use comptoir::channels::email::account::{AccountOptions, run_with};
 use comptoir::channels::email::imap::SyncOptions;
-use comptoir::config::{EmailAccount, ServerConfig, TlsMode};
+use comptoir::config::EmailAccount;
 use comptoir::ingest;
 use comptoir::model::{ChannelHealth, HealthState};
 use comptoir::outbox::RetryPolicy;
-use comptoir::secret::{SecretSource, SecretString};
+use comptoir::secret::SecretString;
 use comptoir::store::{QueueFilter, SharedStore, Store};
 use dovecot::{Dovecot, PASSWORD};
 use jiff::Timestamp;
@@ -35,27 +35,9 @@ const DEADLINE: Duration = Duration::from_secs(15);
 
 fn account(server: &Dovecot) -> EmailAccount {
     EmailAccount {
-        name: ACCOUNT.into(),
-        address: ADDRESS.into(),
-        username: dovecot::USER.into(),
-        password: SecretSource::Command("printf secret".into()),
-        imap: ServerConfig {
-            host: "127.0.0.1".into(),
-            port: server.tls_port,
-            tls: TlsMode::Implicit,
-        },
-        smtp: ServerConfig {
-            host: "127.0.0.1".into(),
-            port: 1,
-            tls: TlsMode::None,
-        },
-        ca_file: Some(server.cert()),
-        folders: vec!["INBOX".into()],
-        sent_folder: None,
-        first_sync_days: None,
-        mark_seen: None,
         // An hour: whatever arrives within a test came through IDLE, not a poll.
         poll_seconds: 3600,
+        ..server.account()
     }
 }
 

@@ -13,7 +13,6 @@ use std::path::Path;
 
 use comptoir::channels::email::imap::{ImapError, SyncOptions, SyncReport, sync_once};
 use comptoir::config::{EmailAccount, ServerConfig, TlsMode};
-use comptoir::secret::SecretSource;
 use comptoir::store::{QueueFilter, SharedStore, Store};
 use dovecot::{Dovecot, PASSWORD};
 
@@ -25,26 +24,12 @@ fn account(server: &Dovecot, tls: TlsMode, host: &str) -> EmailAccount {
         TlsMode::Starttls | TlsMode::None => server.plain_port,
     };
     EmailAccount {
-        name: ACCOUNT.into(),
-        address: "contact@boutique.example".into(),
-        username: dovecot::USER.into(),
-        password: SecretSource::Command("printf secret".into()),
         imap: ServerConfig {
             host: host.into(),
             port,
             tls,
         },
-        smtp: ServerConfig {
-            host: host.into(),
-            port: 1,
-            tls: TlsMode::None,
-        },
-        ca_file: Some(server.cert()),
-        folders: vec!["INBOX".into()],
-        sent_folder: None,
-        first_sync_days: None,
-        mark_seen: None,
-        poll_seconds: comptoir::config::DEFAULT_POLL_SECONDS,
+        ..server.account()
     }
 }
 

@@ -22,7 +22,7 @@ use comptoir::channels::{Channel, Outbound, SendError};
 use comptoir::config::{EmailAccount, ServerConfig, TlsMode};
 use comptoir::model::{self, ConversationId, Delivery, MessageId};
 use comptoir::outbox::{Outbox, RetryPolicy};
-use comptoir::secret::{SecretSource, SecretString};
+use comptoir::secret::SecretString;
 use comptoir::store::{QueueFilter, SharedStore, Store};
 use futures::TryStreamExt;
 use jiff::Timestamp;
@@ -54,26 +54,13 @@ impl Fixture {
             TlsMode::Starttls | TlsMode::None => sink.starttls_port,
         };
         let account = EmailAccount {
-            name: "boutique".into(),
-            address: "contact@boutique.example".into(),
-            username: dovecot::USER.into(),
-            password: SecretSource::Command("printf secret".into()),
-            imap: ServerConfig {
-                host: HOST.into(),
-                port: dovecot.tls_port,
-                tls: TlsMode::Implicit,
-            },
             smtp: ServerConfig {
                 host: HOST.into(),
                 port: smtp_port,
                 tls,
             },
-            ca_file: Some(dovecot.cert()),
-            folders: vec!["INBOX".into()],
             sent_folder: Some("Sent".into()),
-            first_sync_days: None,
-            mark_seen: None,
-            poll_seconds: comptoir::config::DEFAULT_POLL_SECONDS,
+            ..dovecot.account()
         };
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use async_imap::types::Flag;
+use comptoir::config::{EmailAccount, ServerConfig, TlsMode};
+use comptoir::secret::SecretSource;
 use futures::TryStreamExt;
 
 /// The mail user's login.
@@ -108,6 +110,34 @@ impl Dovecot {
             }
         }
         panic!("Dovecot did not start; see {}", dovecot.log().display());
+    }
+
+    /// An `[[email]]` account `boutique` (contact@boutique.example) reading this server's
+    /// INBOX over implicit TLS, trusting its certificate; no SMTP server (port 1) and no
+    /// Sent folder. Tests change what they need with `..server.account()`.
+    pub fn account(&self) -> EmailAccount {
+        EmailAccount {
+            name: "boutique".into(),
+            address: "contact@boutique.example".into(),
+            username: USER.into(),
+            password: SecretSource::Command(format!("printf {PASSWORD}")),
+            imap: ServerConfig {
+                host: "127.0.0.1".into(),
+                port: self.tls_port,
+                tls: TlsMode::Implicit,
+            },
+            smtp: ServerConfig {
+                host: "127.0.0.1".into(),
+                port: 1,
+                tls: TlsMode::None,
+            },
+            ca_file: Some(self.cert()),
+            folders: vec!["INBOX".into()],
+            sent_folder: None,
+            first_sync_days: None,
+            mark_seen: None,
+            poll_seconds: comptoir::config::DEFAULT_POLL_SECONDS,
+        }
     }
 
     /// The server's self-signed certificate, to use as `ca_file`.
