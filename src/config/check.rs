@@ -298,13 +298,37 @@ impl Checker<'_> {
             Some(account) => Some(self.email_account(&table, account, emails)?),
             None => None,
         };
+        let away_message = match raw.away_message {
+            Some(text) => Some(self.away_message(&table, text)?),
+            None => None,
+        };
         Ok(ChatInbox {
             name,
             secret,
             callback_url,
             origins,
             email_account,
+            away_message,
         })
+    }
+
+    /// A chat inbox's `away_message`: some text, at most [`MAX_AWAY_MESSAGE_CHARS`].
+    fn away_message(&self, table: &str, text: Spanned<String>) -> Result<String, ConfigError> {
+        let span = text.span();
+        let text = text.into_inner();
+        if text.trim().is_empty() {
+            return Err(self.invalid(span, format!("{table}.away_message: must not be empty")));
+        }
+        let chars = text.chars().count();
+        if chars > MAX_AWAY_MESSAGE_CHARS {
+            return Err(self.invalid(
+                span,
+                format!(
+                    "{table}.away_message: {chars} characters is over the {MAX_AWAY_MESSAGE_CHARS} character limit"
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     /// A chat inbox's `email_account`: the name of one of the `[[email]]` accounts.

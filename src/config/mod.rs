@@ -194,7 +194,13 @@ pub struct ChatInbox {
     /// The `[[email]]` account that also emails a reply to a visitor who has left (no
     /// open chat) and gave an address; their answer comes back to the same conversation.
     pub email_account: Option<String>,
+    /// Sent once per away period to a visitor who writes while nobody is available for
+    /// chat; `None` sends nothing.
+    pub away_message: Option<String>,
 }
+
+/// The longest `away_message`, in characters: a short note, not a page.
+pub const MAX_AWAY_MESSAGE_CHARS: usize = 1000;
 
 /// `[[telegram]]`: a Telegram bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,11 +374,15 @@ impl Config {
             let follow_up = a.email_account.as_deref().map_or_else(String::new, |e| {
                 format!("; replies to visitors who left by email {e:?}")
             });
+            let away = a
+                .away_message
+                .as_deref()
+                .map_or_else(String::new, |m| format!("; away message {m:?}"));
             push(
                 "chat",
                 &a.name,
                 format!(
-                    "POST /chat/{}/messages on {relay}; callback {callback}{follow_up}",
+                    "POST /chat/{}/messages on {relay}; callback {callback}{follow_up}{away}",
                     a.name
                 ),
             );

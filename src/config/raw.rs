@@ -83,6 +83,7 @@ pub(super) struct RawChat {
     pub(super) callback_url: Option<Spanned<String>>,
     pub(super) origins: Option<Vec<Spanned<String>>>,
     pub(super) email_account: Option<Spanned<String>>,
+    pub(super) away_message: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,7 @@ pub use dead_letters::DeadLetter;
 pub use email_sync::EmailHorizon;
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use migrations::SCHEMA_VERSION;
+pub use outbox::AWAY_PERIOD;
 pub use search::{SearchHit, Snippet};
 pub use webhooks::WebhookReceipt;
 

@@ -9,6 +9,11 @@ use super::{Result, Store, StoreError, Tx, ms};
 use crate::channels::{Outbound, Quote};
 use crate::model::{AgentId, ConversationId, MessageId, MessageKind};
 
+/// How long one automatic acknowledgement covers a conversation when no agent replies:
+/// a customer who writes again the next day (the next time nobody is there) hears
+/// it again, one who writes three times in an evening hears it once.
+pub const AWAY_PERIOD: Duration = Duration::from_secs(12 * 60 * 60);
+
 impl Store {
     /// Writes a reply: the message and its outbox row, committed together before any
     /// attempt to send, so a crash right after loses nothing. The customer stops waiting.
@@ -25,32 +30,52 @@ impl Store {
         if text.trim().is_empty() {
             return Err(StoreError::Invalid("an empty reply".into()));
         }
-        let key = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         self.write(|tx| {
-            let (channel, account) = tx.conversation_channel(conversation)?;
             let author = tx.agent_name(agent)?;
             tx.note_reply(conversation, now, text)?;
-            let id = tx.insert_message(&super::NewMessage {
-                conversation,
-                kind: MessageKind::Outbound,
-                channel,
-                account: &account,
-                external_id: Some(&key),
-                author: &author,
-                agent: Some(agent),
-                body: text,
-                sent_at: now,
-                automated: false,
-                reply_to: None,
-                now,
-            })?;
-            tx.conn
+            tx.insert_outbound(conversation, &author, Some(agent), text, false, now)
+        })
+    }
+
+    /// Writes an automatic acknowledgement signed `author` (the shop, not an agent) and
+    /// its outbox row, unless the conversation already had one in this away period: since
+    /// the shop's last reply and within [`AWAY_PERIOD`]. It is delivered like a reply but
+    /// is no answer: the customer keeps waiting and it counts in no reply figure. The
+    /// check and the write are one transaction, so two messages racing get one between
+    /// them. Returns the message, or `None` when one was already sent.
+    ///
+    /// # Errors
+    /// An empty text, an unknown conversation, or a store failure.
+    pub fn queue_auto_reply(
+        &mut self,
+        conversation: ConversationId,
+        author: &str,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>> {
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid("an empty acknowledgement".into()));
+        }
+        self.write(|tx| {
+            let since = ms(now) - i64::try_from(AWAY_PERIOD.as_millis()).unwrap_or(i64::MAX / 4);
+            let already: bool = tx
+                .conn
                 .prepare_cached(
-                    "INSERT INTO outbox (message_id, idempotency_key, status, next_attempt_at, updated_at)
-                     VALUES (?1, ?2, 'queued', ?3, ?3)",
+                    "SELECT EXISTS (SELECT 1 FROM messages m JOIN conversations c
+                        ON c.id = m.conversation_id
+                     WHERE m.conversation_id = ?1 AND m.kind = 'outbound' AND m.automated = 1
+                       AND m.sent_at > ?2
+                       AND (c.last_reply_at IS NULL OR m.sent_at > c.last_reply_at))",
                 )?
-                .execute(params![id.0, key, ms(now)])?;
-            Ok(id)
+                .query_row(params![conversation.0, since], |r| r.get(0))?;
+            if already {
+                return Ok(None);
+            }
+            // Counted in the thread, but neither its preview nor its wait changes: the
+            // queue still shows what the customer said and how long they have waited.
+            tx.note_note(conversation)?;
+            tx.insert_outbound(conversation, author, None, text, true, now)
+                .map(Some)
         })
     }
 
@@ -219,6 +244,44 @@ const RECENT_REFERENCES: usize = 10;
 
 /// The reply as its channel needs it: where it goes, what it answers and quotes, and the
 /// thread it belongs to.
+impl Tx<'_> {
+    /// The outbound message and its queued outbox row, with a fresh idempotency key: the
+    /// one write both a reply and an acknowledgement make.
+    fn insert_outbound(
+        &mut self,
+        conversation: ConversationId,
+        author: &str,
+        agent: Option<AgentId>,
+        text: &str,
+        automated: bool,
+        now: Timestamp,
+    ) -> Result<MessageId> {
+        let key = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let (channel, account) = self.conversation_channel(conversation)?;
+        let id = self.insert_message(&super::NewMessage {
+            conversation,
+            kind: MessageKind::Outbound,
+            channel,
+            account: &account,
+            external_id: Some(&key),
+            author,
+            agent,
+            body: text,
+            sent_at: now,
+            automated,
+            reply_to: None,
+            now,
+        })?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO outbox (message_id, idempotency_key, status, next_attempt_at, updated_at)
+                 VALUES (?1, ?2, 'queued', ?3, ?3)",
+            )?
+            .execute(params![id.0, key, ms(now)])?;
+        Ok(id)
+    }
+}
+
 fn outbound(tx: &Tx<'_>, id: MessageId) -> Result<Outbound> {
     // `i` is the customer message being answered: the newest inbound one at or before
     // the reply, found through the (conversation_id, sent_at) index.

@@ -3,9 +3,11 @@
 //! before they are acknowledged ([`server`]); and the browser side of the chat: visitor
 //! tokens ([`token`]), the widget's routes ([`visitor`], [`sse`]) with their rate limits
 //! ([`limits`]) and CORS ([`cors`]), and the replies' way back ([`hub`], [`channel`],
-//! and by email to a visitor who has left: [`continuity`]).
+//! and by email to a visitor who has left: [`continuity`]), and the optional
+//! acknowledgement while nobody is available ([`away`]).
 
 pub mod availability;
+pub mod away;
 pub mod channel;
 pub mod continuity;
 pub mod cors;

@@ -36,7 +36,7 @@ use super::message::{ChatMessage, MAX_WEBHOOK_ID_BYTES};
 use super::signature::{SignatureError, SignedHeaders, WebhookSecret};
 use super::sse::{StreamLimits, StreamSlots};
 use super::token::VisitorKeys;
-use super::{cors, sse, visitor};
+use super::{away, cors, sse, visitor};
 use crate::channels::Inbound;
 use crate::config::ChatInbox;
 use crate::ingest::{Outcome, ingest_with};
@@ -74,6 +74,7 @@ pub struct RelayState {
     closing: Option<watch::Receiver<bool>>,
     hours: Arc<crate::presence::BusinessHours>,
     presence: crate::config::PresenceConfig,
+    away_messages: Arc<HashMap<String, String>>,
 }
 
 impl RelayState {
@@ -94,6 +95,7 @@ impl RelayState {
             closing: None,
             hours: Arc::new(crate::presence::BusinessHours::always()),
             presence: crate::config::PresenceConfig::default(),
+            away_messages: Arc::new(HashMap::new()),
         }
     }
 
@@ -225,6 +227,24 @@ impl RelayState {
         &self.presence
     }
 
+    /// Acknowledges a visitor of inbox `name` who writes while nobody is available with
+    /// `text`, once per away period (`[[chat]] away_message`); without it, nothing is sent.
+    #[must_use]
+    pub fn with_away_message(
+        mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> RelayState {
+        Arc::make_mut(&mut self.away_messages).insert(name.into(), text.into());
+        self
+    }
+
+    /// Inbox `name`'s away message, if it has one.
+    #[must_use]
+    pub fn away_message(&self, name: &str) -> Option<&str> {
+        self.away_messages.get(name).map(String::as_str)
+    }
+
     /// Changes the body limit from [`MAX_BODY_BYTES`].
     #[must_use]
     pub fn with_body_limit(mut self, bytes: usize) -> RelayState {
@@ -260,6 +280,9 @@ impl RelayState {
                         state = state
                             .with_inbox(chat.name.clone(), secret)
                             .with_origins(chat.name.clone(), chat.origins.clone());
+                        if let Some(text) = &chat.away_message {
+                            state = state.with_away_message(chat.name.clone(), text.clone());
+                        }
                     }
                     Err(e) => tracing::error!(inbox = %chat.name, "chat inbox not served: {e}"),
                 },
@@ -505,6 +528,10 @@ async fn accept(
         && receipt.status == StatusCode::ACCEPTED.as_u16()
     {
         hub.publish(&inbox, &visitor);
+        // A repeated id comes here too; the once-per-away-period rule keeps it to one.
+        if let Some(conversation) = receipt_conversation(&receipt.body) {
+            away::acknowledge(state, &inbox, conversation, now).await;
+        }
     }
     Ok(receipt)
 }
@@ -593,6 +620,12 @@ fn answer(
         tx.record_webhook_receipt(Channel::Chat, inbox, webhook_id, &receipt, now)?;
         Ok(receipt)
     })
+}
+
+/// The conversation a 202's body names.
+fn receipt_conversation(body: &str) -> Option<ConversationId> {
+    let body: serde_json::Value = serde_json::from_str(body).ok()?;
+    body.get("conversation_id")?.as_i64().map(ConversationId)
 }
 
 pub(super) fn accepted(conversation: ConversationId, message: MessageId) -> WebhookReceipt {

@@ -18,12 +18,13 @@ use axum::response::Response;
 use axum::routing::post;
 use jiff::Timestamp;
 
+use super::away;
 use super::form::{self, VisitorMessage};
 use super::server::{RelayError, RelayState, json, read_body};
 use super::token::{is_visitor_id, new_visitor_id};
 use crate::channels::{Contact, Inbound};
 use crate::ingest::{Outcome, ingest_with};
-use crate::model::Channel;
+use crate::model::{Channel, ConversationId};
 use crate::store::StoreError;
 
 /// The write routes of the browser API.
@@ -224,6 +225,7 @@ async fn store(
     };
     if new {
         state.hub().publish(inbox, visitor_id);
+        away::acknowledge(state, inbox, ConversationId(conversation), now).await;
     }
     Ok((conversation, message))
 }
