@@ -403,3 +403,20 @@ fn the_away_message_is_read_checked_and_shown_by_config_check() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_relay_takes_each_inboxs_away_message_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, SECRET).unwrap();
+    let text = format!(
+        "[relay]\nlisten = \"127.0.0.1:1\"\n\
+         [[chat]]\nname = \"site\"\nsecret_file = {secret:?}\naway_message = \"{AWAY}\"\n\
+         [[chat]]\nname = \"shop\"\nsecret_file = {secret:?}\n"
+    );
+    let cfg = comptoir::config::parse(&text, &dir.path().join("config.toml")).unwrap();
+    let shared = SharedStore::new(Store::open(&dir.path().join("store.sqlite")).unwrap());
+    let state = RelayState::from_config(shared, &cfg.chat).await;
+    assert_eq!(state.away_message("site"), Some(AWAY));
+    assert_eq!(state.away_message("shop"), None);
+}
