@@ -155,6 +155,28 @@ async fn wait_js(client: &Client, what: &str, script: &str) {
     .await;
 }
 
+/// Clicks the element with this id.
+async fn click(client: &Client, id: &str) {
+    client
+        .find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `text` into the element with this id.
+async fn type_into(client: &Client, id: &str, text: &str) {
+    client
+        .find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn active_id(client: &Client) -> String {
     js(
         client,
@@ -486,12 +508,7 @@ async fn a_visitor_chats_by_keyboard_gets_the_reply_live_and_finds_it_after_a_re
          return !!l && l.offsetParent !== null",
     )
     .await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
     wait_for("the history after the reload", || async {
         (log_items(&c).await == expected).then_some(())
     })
@@ -525,12 +542,7 @@ async fn on_a_phone_sized_screen_the_panel_fills_it() {
     let c = chromium.session().await;
     c.set_window_size(360, 740).await.unwrap();
     load_page(&c, &relay).await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
     let sizes = js(
         &c,
         "const r = document.getElementById('comptoir-panel').getBoundingClientRect(); \
@@ -574,29 +586,10 @@ async fn a_message_whose_answer_is_lost_is_sent_again_and_stored_once() {
          return true",
     )
     .await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let input = c
-        .find(fantoccini::Locator::Id("comptoir-input"))
-        .await
-        .unwrap();
-    input.send_keys("Do you ship to Belgium?").await.unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
+    click(&c, "comptoir-prechat-skip").await;
+    type_into(&c, "comptoir-input", "Do you ship to Belgium?").await;
+    click(&c, "comptoir-send").await;
     wait_js(
         &c,
         "the widget to send it again",
@@ -794,24 +787,9 @@ async fn a_visitor_whose_connection_drops_sees_reconnecting_then_the_reply_sent_
          return !!l && l.offsetParent !== null",
     )
     .await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-input"))
-        .await
-        .unwrap()
-        .send_keys("Hello?")
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
+    click(&c, "comptoir-prechat-skip").await;
+    type_into(&c, "comptoir-input", "Hello?").await;
     press(&c, Key::Enter).await;
     let (conversation, _) = wait_for("the message in the store", || async {
         relay.chats().await.into_iter().next()
@@ -909,12 +887,7 @@ async fn a_shop_page_on_an_allowed_origin_chats_with_the_relay_its_script_tag_na
          return !!l && l.offsetParent !== null",
     )
     .await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
     // The status came across origins: the header says the chat is live.
     wait_js(
         &c,
@@ -922,18 +895,8 @@ async fn a_shop_page_on_an_allowed_origin_chats_with_the_relay_its_script_tag_na
         "return document.getElementById('comptoir-presence').textContent === 'We are online'",
     )
     .await;
-    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-input"))
-        .await
-        .unwrap()
-        .send_keys("From the shop's page")
-        .await
-        .unwrap();
+    click(&c, "comptoir-prechat-skip").await;
+    type_into(&c, "comptoir-input", "From the shop's page").await;
     press(&c, Key::Enter).await;
     let (conversation, _) = wait_for("the message in the store", || async {
         relay.chats().await.into_iter().next()
@@ -979,24 +942,9 @@ async fn when_the_last_agent_steps_away_the_open_widget_turns_into_the_offline_f
     let chromium = Chromium::start();
     let c = chromium.session().await;
     load_page(&c, &relay).await;
-    c.find(fantoccini::Locator::Id("comptoir-launcher"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-prechat-skip"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(fantoccini::Locator::Id("comptoir-input"))
-        .await
-        .unwrap()
-        .send_keys("Are you there?")
-        .await
-        .unwrap();
+    click(&c, "comptoir-launcher").await;
+    click(&c, "comptoir-prechat-skip").await;
+    type_into(&c, "comptoir-input", "Are you there?").await;
     press(&c, Key::Enter).await;
     let forms = "return ['comptoir-composer', 'comptoir-offline'] \
                  .map(id => !document.getElementById(id).hidden)";
