@@ -588,22 +588,16 @@ async fn http(
     extra: &str,
     body: &str,
 ) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
-        .await
-        .expect("the relay answers in time")
-        .unwrap();
-    let raw = String::from_utf8(raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let answer = common::http::exchange(addr, &request).await;
+    (
+        answer.status,
+        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
+    )
 }
 
 /// A `comptoir serve` child, killed if a test fails before stopping it.

@@ -461,24 +461,8 @@ async fn a_store_that_cannot_take_the_message_is_503_with_retry_after_and_the_re
 /// One HTTP/1.1 exchange over a fresh connection: the status and the body.
 async fn exchange(stream: &mut TcpStream, request: &[u8]) -> (u16, String) {
     stream.write_all(request).await.unwrap();
-    read_response(stream).await
-}
-
-/// Reads a whole response from a connection that closes after it (`Connection: close`).
-async fn read_response(stream: &mut TcpStream) -> (u16, String) {
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
-        .await
-        .expect("a response in time")
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    (status, body.to_owned())
+    let answer = common::http::read_answer(stream).await;
+    (answer.status, answer.body)
 }
 
 fn raw_post(id: &str, body: &str) -> Vec<u8> {
@@ -578,7 +562,11 @@ async fn stalled_clients_are_cut_off_and_do_not_block_others() {
         );
     }
 
-    let (status, answer) = read_response(&mut slow).await;
+    let common::http::Answer {
+        status,
+        body: answer,
+        ..
+    } = common::http::read_answer(&mut slow).await;
     assert_eq!(status, 408, "{answer}");
     assert!(answer.contains("did not arrive"), "{answer}");
     // A head that never ends is cut off too, the connection closed.

@@ -852,17 +852,8 @@ async fn a_status_event_comes_first_and_again_when_availability_changes() {
 
 /// One request over a fresh connection that closes after it: status, head, body.
 async fn http(addr: std::net::SocketAddr, request: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
-        .await
-        .expect("an answer in time")
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_ascii_lowercase(), body.to_owned())
+    let answer = common::http::exchange(addr, request).await;
+    (answer.status, answer.head, answer.body)
 }
 
 fn request(method: &str, path: &str, headers: &str, body: &str) -> String {

@@ -3,6 +3,8 @@
 #![allow(dead_code, reason = "each test crate uses a different part")]
 #![allow(clippy::expect_used, reason = "a test fails loudly")]
 
+pub mod http;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
