@@ -99,6 +99,17 @@ impl Relay {
     }
 
     /// The chat conversations in the queue, and each one's messages.
+    /// Waits for the chat conversation holding a message with this text.
+    async fn chat_with(&self, what: &str, text: &str) -> (Conversation, Vec<Message>) {
+        wait_for(what, || async {
+            self.chats()
+                .await
+                .into_iter()
+                .find(|(_, thread)| thread.iter().any(|m| m.body == text))
+        })
+        .await
+    }
+
     async fn chats(&self) -> Vec<(Conversation, Vec<Message>)> {
         self.store
             .call(|store| {
@@ -401,14 +412,7 @@ async fn a_visitor_chats_by_keyboard_gets_the_reply_live_and_finds_it_after_a_re
     press(&c, Key::Enter).await;
 
     // Committed to the store, once, with the visitor's name and email on the contact.
-    let (conversation, thread) = wait_for("the message in the store", || async {
-        relay
-            .chats()
-            .await
-            .into_iter()
-            .find(|(_, thread)| thread.iter().any(|m| m.body == question))
-    })
-    .await;
+    let (conversation, thread) = relay.chat_with("the message in the store", question).await;
     assert_eq!(thread.len(), 1, "stored once: {thread:?}");
     assert_eq!(conversation.customer_name.as_deref(), Some(name));
     assert!(
@@ -692,14 +696,9 @@ async fn outside_hours_the_offline_form_says_when_someone_is_back_and_lands_in_t
     assert_eq!(active_id(&c).await, "comptoir-offline-send");
     press(&c, Key::Enter).await;
 
-    let (conversation, thread) = wait_for("the offline message in the queue", || async {
-        relay
-            .chats()
-            .await
-            .into_iter()
-            .find(|(_, thread)| thread.iter().any(|m| m.body == text))
-    })
-    .await;
+    let (conversation, thread) = relay
+        .chat_with("the offline message in the queue", text)
+        .await;
     assert_eq!(thread.len(), 1, "stored once: {thread:?}");
     assert_eq!(conversation.customer_name.as_deref(), Some(name));
     wait_js(
