@@ -263,12 +263,8 @@ fn the_editor_suspends_the_tui_and_its_text_comes_back() {
     tmux.wait("the reply queued", 5, |s| s.contains("Reply queued"));
 }
 
-#[test]
-fn a_message_written_by_another_process_shows_up() {
-    use comptoir::channels::{Contact, Inbound};
-    use comptoir::model::Channel;
-    use comptoir::store::Store;
-
+/// A home with a config naming only the agent (no channel), and where its store goes.
+fn agent_home() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let home = tempfile::tempdir().expect("tempdir");
     let data = home.path().join("shop");
     let config = home.path().join("config.toml");
@@ -277,6 +273,16 @@ fn a_message_written_by_another_process_shows_up() {
         "[agent]\nname = \"Camille\"\ntimezone = \"Europe/Paris\"\n",
     )
     .expect("config");
+    (home, data, config)
+}
+
+#[test]
+fn a_message_written_by_another_process_shows_up() {
+    use comptoir::channels::{Contact, Inbound};
+    use comptoir::model::Channel;
+    use comptoir::store::Store;
+
+    let (home, data, config) = agent_home();
     let inbound = |id: &str, text: &str| Inbound {
         channel: Channel::Chat,
         account: "site".into(),
@@ -336,14 +342,7 @@ fn the_dead_letter_view_opens_from_a_key_and_shows_a_sanitised_reason() {
     use comptoir::model::Channel;
     use comptoir::store::Store;
 
-    let home = tempfile::tempdir().expect("tempdir");
-    let data = home.path().join("shop");
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "[agent]\nname = \"Camille\"\ntimezone = \"Europe/Paris\"\n",
-    )
-    .expect("config");
+    let (home, data, config) = agent_home();
     let mut store = Store::open(&data.join("store.sqlite")).expect("store");
     comptoir::ingest::dead_letter(
         &mut store,
