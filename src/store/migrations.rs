@@ -15,6 +15,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_webhook_receipts.sql"),
     include_str!("migrations/0005_presence.sql"),
     include_str!("migrations/0006_continuity.sql"),
+    include_str!("migrations/0007_teamwork.sql"),
+    include_str!("migrations/0008_report.sql"),
+    include_str!("migrations/0009_identity.sql"),
+    include_str!("migrations/0010_search.sql"),
 ];
 
 /// The schema version this binary writes.

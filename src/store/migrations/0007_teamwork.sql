@@ -1,0 +1,1 @@
+-- 0007_teamwork: written by the helper that owns it this session

@@ -1,0 +1,1 @@
+-- 0008_report: written by the helper that owns it this session

@@ -1,0 +1,1 @@
+-- 0009_identity: written by the helper that owns it this session

@@ -1,0 +1,1 @@
+-- 0010_search: written by the helper that owns it this session
