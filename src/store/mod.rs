@@ -37,7 +37,7 @@ pub use email_sync::EmailHorizon;
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::AWAY_PERIOD;
-pub use search::{SearchHit, Snippet};
+pub use search::{CustomerHit, QueryError, SearchHit, SearchQuery, SearchResults, Snippet, Term};
 pub use webhooks::WebhookReceipt;
 
 pub(crate) use conversations::NewConversation;
@@ -315,6 +315,7 @@ impl Store {
         let before: i64 = tx
             .prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?
             .query_row([], |r| r.get(0))?;
+        let customers_before = search::customers_high_water(&tx)?;
         let value = f(&mut Tx { conn: &tx })?;
         // Every message this transaction added goes into the full-text index in one
         // statement, so search is in step with the commit and FTS5 builds one segment.
@@ -322,6 +323,7 @@ impl Store {
             "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages WHERE id > ?1",
         )?
         .execute([before])?;
+        search::index_new_customers(&tx, customers_before)?;
         tx.commit()?;
         Ok(value)
     }

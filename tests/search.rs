@@ -1,0 +1,488 @@
+//! Search: the query language, filters on a real store, ranking, customers and handles,
+//! highlights, and opening a hit from the TUI's search overlay.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly"
+)]
+
+mod common;
+
+use common::{at, chat, email};
+use comptoir::channels::{Contact, Inbound};
+use comptoir::ingest::{self, Outcome};
+use comptoir::model::{Channel, ConversationId, MessageKind, Status, StatusName};
+use comptoir::store::{SearchHit, SearchQuery, SearchResults, Store};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("store.sqlite")).expect("open");
+    (dir, store)
+}
+
+fn paris() -> TimeZone {
+    TimeZone::get("Europe/Paris").expect("tzdata")
+}
+
+fn parse(input: &str) -> Result<SearchQuery, String> {
+    SearchQuery::parse(input, at(0), &paris()).map_err(|e| e.to_string())
+}
+
+fn ingest_one(store: &mut Store, m: &Inbound, secs: i64) -> ConversationId {
+    let mut m = m.clone();
+    m.sent_at = at(secs);
+    match ingest::ingest(store, &m, at(secs)).expect("ingest") {
+        Outcome::New { conversation, .. } => conversation,
+        other => panic!("expected a new message, got {other:?}"),
+    }
+}
+
+fn named(mut m: Inbound, name: &str) -> Inbound {
+    m.from = Contact {
+        display_name: Some(name.into()),
+        ..m.from
+    };
+    m
+}
+
+fn search(store: &mut Store, input: &str) -> SearchResults {
+    let q = SearchQuery::parse(input, at(100 * HOUR), &TimeZone::UTC).expect("a valid query");
+    store.search_query(&q, 50).expect("search")
+}
+
+fn bodies(hits: &[SearchHit], store: &mut Store) -> Vec<String> {
+    hits.iter()
+        .map(|h| {
+            store
+                .thread(h.conversation_id)
+                .expect("thread")
+                .into_iter()
+                .find(|m| m.id == h.message_id)
+                .expect("the hit's message")
+                .body
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The language
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn every_filter_parses() {
+    let q = parse("colis from:camille channel:email status:pending is:note before:2026-11-01 after:2026-10-01 ")
+        .expect("valid");
+    assert_eq!(q.terms.len(), 1);
+    assert_eq!(q.terms[0].text, "colis");
+    assert!(!q.terms[0].prefix, "a finished word is whole");
+    assert_eq!(q.from.as_deref(), Some("camille"));
+    assert_eq!(q.channels, vec![Channel::Email]);
+    assert_eq!(q.statuses, vec![StatusName::Pending]);
+    assert_eq!(q.kinds, vec![MessageKind::Note]);
+    // Dates are midnight in the agent's zone: Paris is UTC+1 in November, +2 in October.
+    assert_eq!(
+        q.before,
+        Some("2026-10-31T23:00:00Z".parse::<Timestamp>().unwrap())
+    );
+    assert_eq!(
+        q.after,
+        Some("2026-09-30T22:00:00Z".parse::<Timestamp>().unwrap())
+    );
+    let q = parse("kind:inbound channel:chat channel:telegram status:resolved").expect("valid");
+    assert_eq!(q.kinds, vec![MessageKind::Inbound]);
+    assert_eq!(q.channels, vec![Channel::Chat, Channel::Telegram]);
+    assert!(q.terms.is_empty(), "filters alone are a query");
+    assert!(!q.is_empty());
+}
+
+#[test]
+fn relative_dates_count_back_from_now() {
+    let q = parse("after:7d before:36h").expect("valid");
+    assert_eq!(q.after, Some(at(0) - SignedDuration::from_hours(7 * 24)));
+    assert_eq!(q.before, Some(at(0) - SignedDuration::from_hours(36)));
+    let q = parse("after:2w").expect("valid");
+    assert_eq!(q.after, Some(at(0) - SignedDuration::from_hours(14 * 24)));
+    assert!(parse("after:yesterday before:today").is_ok());
+}
+
+#[test]
+fn a_bad_filter_value_is_a_clear_error() {
+    for (input, says) in [
+        ("channel:emial", "channel:emial is not a channel"),
+        ("status:closed", "unknown status \"closed\""),
+        ("before:2026-13-01", "before:2026-13-01 is not a date"),
+        ("after:soon", "after:soon is not a date"),
+        ("after:7y", "after:7y is not a date"),
+        ("is:urgent", "is:urgent is not a kind"),
+        ("colis from:", "from: needs a value"),
+        (
+            "after:2026-11-02 before:2026-11-01",
+            "before: is not later than after:",
+        ),
+    ] {
+        let err = parse(input).expect_err(input);
+        assert!(err.contains(says), "{input}: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+}
+
+#[test]
+fn quotes_make_phrases_and_quoted_filter_values() {
+    let q = parse("\"colis abîmé\" from:\"Camille Thomas\" remb").expect("valid");
+    assert_eq!(q.terms.len(), 2);
+    assert!(q.terms[0].phrase);
+    assert_eq!(q.terms[0].text, "colis abîmé");
+    assert_eq!(q.from.as_deref(), Some("Camille Thomas"));
+    assert!(q.terms[1].prefix, "the word being typed is a prefix");
+    assert_eq!(q.fts().unwrap(), "\"colis abîmé\" \"remb\"*");
+    // Unknown keys are words: a URL or "re:" is not a filter.
+    let q = parse("http://shop.example re:commande").expect("valid");
+    assert_eq!(q.terms.len(), 2);
+    assert!(!q.has_filters());
+    // Two letters are too short for a prefix.
+    assert_eq!(parse("co").unwrap().fts().unwrap(), "\"co\"");
+}
+
+#[test]
+fn hostile_fts_syntax_is_never_an_error() {
+    let (_dir, mut store) = open();
+    ingest_one(
+        &mut store,
+        &chat("m1", "v1", "Bonjour, mon colis AND ma commande"),
+        0,
+    );
+    for input in [
+        "\"unbalanced AND (",
+        "NEAR(colis commande, 2)",
+        "colis OR commande -merci",
+        "body:colis",
+        "* ^ \" \" ) ( : ",
+        "\"\"",
+        "'; DROP TABLE messages; --",
+        "colis\"",
+        "#1042",
+        "-",
+        "AND",
+    ] {
+        let q = SearchQuery::parse(input, at(0), &TimeZone::UTC).expect(input);
+        store
+            .search_query(&q, 10)
+            .unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        store.search(input, 10).expect(input);
+    }
+    assert_eq!(
+        search(&mut store, "colis AND").messages.len(),
+        1,
+        "AND is only a word"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// On a store
+// ---------------------------------------------------------------------------------------
+
+/// A small shop: Camille Thomas on email and (as another customer) on chat, Jean Dupont on Telegram, replies by
+/// two agents, a note, and statuses, each message at a known time (hours from `at(0)`).
+struct Shop {
+    store: Store,
+    _dir: tempfile::TempDir,
+    camille_mail: ConversationId,
+    camille_chat: ConversationId,
+    jean: ConversationId,
+}
+
+const HOUR: i64 = 3_600;
+
+fn shop() -> Shop {
+    let (dir, mut store) = open();
+    let lea = store.ensure_agent("Léa").unwrap();
+    let karim = store.ensure_agent("Karim").unwrap();
+    let camille_mail = ingest_one(
+        &mut store,
+        &named(
+            email(
+                "e1",
+                "camille.thomas@example.org",
+                "t1",
+                "Mon colis est arrivé abîmé",
+            ),
+            "Camille Thomas",
+        ),
+        0,
+    );
+    // The same person on the chat, not linked (no shared handle): another customer.
+    let camille_chat = ingest_one(
+        &mut store,
+        &named(
+            chat(
+                "c1",
+                "visitor-7",
+                "Toujours rien pour le remboursement du colis",
+            ),
+            "Camille Thomas",
+        ),
+        10 * HOUR,
+    );
+    let mut t = chat("tg1", "5551234", "Bonjour, je voudrais échanger ma robe");
+    t.channel = Channel::Telegram;
+    t.account = "boutique_bot".into();
+    t.from.display_name = Some("Jean Dupont".into());
+    let jean = ingest_one(&mut store, &t, 20 * HOUR);
+    store
+        .queue_reply(
+            camille_mail,
+            lea,
+            "Désolée pour le colis, je lance le remboursement",
+            at(30 * HOUR),
+        )
+        .unwrap();
+    store
+        .queue_reply(
+            jean,
+            karim,
+            "Bien sûr, quelle taille pour la robe ?",
+            at(40 * HOUR),
+        )
+        .unwrap();
+    store
+        .add_note(
+            camille_mail,
+            karim,
+            "Colis 1042 perdu par le transporteur",
+            at(50 * HOUR),
+        )
+        .unwrap();
+    store
+        .set_status(jean, Status::Resolved, at(60 * HOUR))
+        .unwrap();
+    Shop {
+        store,
+        _dir: dir,
+        camille_mail,
+        camille_chat,
+        jean,
+    }
+}
+
+#[test]
+fn filters_filter() {
+    let mut s = shop();
+    let store = &mut s.store;
+    let all = search(store, "colis").messages;
+    assert_eq!(all.len(), 4, "{all:?}");
+
+    let email_only = search(store, "colis channel:email").messages;
+    assert_eq!(email_only.len(), 3);
+    assert!(email_only.iter().all(|h| h.channel == Channel::Email));
+
+    let notes = search(store, "colis is:note").messages;
+    assert_eq!(
+        bodies(&notes, store),
+        vec!["Colis 1042 perdu par le transporteur"]
+    );
+    assert_eq!(notes[0].kind, MessageKind::Note);
+
+    let resolved = search(store, "status:resolved").messages;
+    assert_eq!(resolved.len(), 2, "filters alone: Jean's two messages");
+    assert!(resolved.iter().all(|h| h.conversation_id == s.jean));
+    assert_eq!(
+        resolved[0].snippet.text(),
+        "Bien sûr, quelle taille pour la robe ?",
+        "newest first, the message's start as snippet"
+    );
+
+    // Dates: the chat at 10 h and the note at 50 h bracket the window.
+    let after = search(store, "colis after:90h").messages;
+    assert!(
+        after.iter().all(|h| h.sent_at >= at(10 * HOUR)),
+        "{after:?}"
+    );
+    assert_eq!(after.len(), 3);
+    let before_q = SearchQuery {
+        before: Some(at(10 * HOUR)),
+        ..SearchQuery::parse("colis", at(0), &TimeZone::UTC).unwrap()
+    };
+    let before = store.search_query(&before_q, 50).unwrap().messages;
+    assert_eq!(bodies(&before, store), vec!["Mon colis est arrivé abîmé"]);
+
+    assert!(search(store, "robe channel:email").messages.is_empty());
+    assert_eq!(search(store, "robe channel:telegram").messages.len(), 2);
+}
+
+#[test]
+fn from_finds_customers_by_name_handle_or_email_and_agents_by_name() {
+    let mut s = shop();
+    let store = &mut s.store;
+    for who in [
+        "from:camille",
+        "from:\"Camille Thomas\"",
+        "from:thomas",
+        "from:camille.thomas@example.org",
+        "from:CAMILLE.THOMAS@",
+        "from:visitor-7",
+    ] {
+        let hits = search(store, &format!("colis {who}")).messages;
+        assert!(!hits.is_empty(), "{who}");
+        assert!(
+            hits.iter().all(|h| h.kind == MessageKind::Inbound
+                && [s.camille_mail, s.camille_chat].contains(&h.conversation_id)),
+            "{who}: {hits:?}"
+        );
+    }
+    // Filters alone: everything Camille wrote, newest first.
+    let hits = search(store, "from:camille").messages;
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].conversation_id, s.camille_chat);
+    // An agent: the replies and notes they wrote.
+    let karim = search(store, "from:karim").messages;
+    assert_eq!(karim.len(), 2);
+    assert!(karim.iter().all(|h| h.author == "Karim"));
+    let lea = search(store, "colis from:léa").messages;
+    assert_eq!(
+        bodies(&lea, store),
+        vec!["Désolée pour le colis, je lance le remboursement"]
+    );
+    assert!(search(store, "from:nobody").messages.is_empty());
+}
+
+#[test]
+fn customers_are_found_by_name_and_by_handle_with_highlights() {
+    let mut s = shop();
+    let store = &mut s.store;
+    let r = search(store, "camil");
+    assert_eq!(r.customers.len(), 2, "{:?}", r.customers);
+    let c = &r.customers[0];
+    assert_eq!(
+        c.name.as_ref().unwrap().matches(),
+        vec!["Camille"],
+        "the name's matched word is marked"
+    );
+    assert_eq!(
+        c.conversation,
+        Some(s.camille_mail),
+        "most recently in touch first (the note at 50 h), with their newest conversation"
+    );
+    assert_eq!(c.channel, Some(Channel::Email));
+    assert_eq!(c.handles[0].text(), "email:camille.thomas@example.org");
+    assert_eq!(
+        c.handles[0].matches(),
+        vec!["camil"],
+        "the typed prefix of the handle"
+    );
+    assert_eq!(r.customers[1].conversation, Some(s.camille_chat));
+
+    let by_handle = search(store, "5551234");
+    assert_eq!(by_handle.customers.len(), 1);
+    assert_eq!(by_handle.customers[0].conversation, Some(s.jean));
+    assert_eq!(by_handle.customers[0].handles[0].matches(), vec!["5551234"]);
+
+    let surname = search(store, "dupont");
+    assert_eq!(surname.customers.len(), 1);
+    assert_eq!(
+        surname.customers[0].name.as_ref().unwrap().text(),
+        "Jean Dupont"
+    );
+
+    // A filter is about messages: no customer list then.
+    assert!(search(store, "camille channel:email").customers.is_empty());
+}
+
+#[test]
+fn a_customer_named_later_is_found_by_that_name() {
+    let (_dir, mut store) = open();
+    // Two messages in one batch: the first makes a nameless customer, the second names
+    // them, all in one write transaction.
+    let first = chat("a1", "visitor-9", "Bonjour");
+    let second = named(chat("a2", "visitor-9", "Vous êtes là ?"), "Zoé Martin");
+    ingest::ingest_batch(&mut store, &[first, second], at(0)).expect("ingest");
+    let r = search(&mut store, "zoé");
+    assert_eq!(r.customers.len(), 1);
+    // And a customer named in a later transaction.
+    let third = named(chat("b1", "visitor-10", "Allô"), "Ines Roux");
+    ingest_one(&mut store, &chat("b0", "visitor-10", "Allô ?"), 5);
+    ingest_one(&mut store, &third, 6);
+    assert_eq!(search(&mut store, "ines").customers.len(), 1);
+}
+
+#[test]
+fn matches_are_highlighted_in_the_snippet() {
+    let mut s = shop();
+    let hits = search(&mut s.store, "abime").messages;
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].snippet.matches(),
+        vec!["abîmé"],
+        "diacritics are folded"
+    );
+    assert_eq!(hits[0].snippet.text(), "Mon colis est arrivé abîmé");
+    assert_eq!(hits[0].customer_name.as_deref(), Some("Camille Thomas"));
+}
+
+#[test]
+fn close_and_rare_words_rank_above_a_newer_weak_match() {
+    let (_dir, mut store) = open();
+    // Filler so that "colis" is common and "fissuré" rare.
+    for i in 0..30 {
+        ingest_one(
+            &mut store,
+            &chat(&format!("f{i}"), &format!("v{i}"), "Où en est mon colis ?"),
+            i,
+        );
+    }
+    // The strong matches are older than the weak ones.
+    ingest_one(
+        &mut store,
+        &chat("strong", "vs", "Le carton du colis est fissuré"),
+        HOUR,
+    );
+    ingest_one(
+        &mut store,
+        &chat("close", "vc", "Votre livraison express est arrivée"),
+        2 * HOUR,
+    );
+    ingest_one(
+        &mut store,
+        &chat(
+            "far",
+            "vf",
+            "La livraison a eu lieu hier soir chez ma voisine, mais je voulais un envoi express",
+        ),
+        3 * HOUR,
+    );
+    ingest_one(
+        &mut store,
+        &chat(
+            "weak",
+            "vw",
+            "Bonjour, j'ai commandé une robe la semaine dernière, le colis est arrivé hier soir \
+             chez ma voisine, et franchement la boîte était un peu fissuré sur le côté, merci",
+        ),
+        4 * HOUR,
+    );
+    let hits = store.search("colis fissuré ", 50).unwrap();
+    assert_eq!(
+        bodies(&hits, &mut store),
+        vec![
+            "Le carton du colis est fissuré",
+            "Bonjour, j'ai commandé une robe la semaine dernière, le colis est arrivé hier soir \
+             chez ma voisine, et franchement la boîte était un peu fissuré sur le côté, merci"
+        ]
+    );
+
+    let hits = store.search("livraison express ", 50).unwrap();
+    assert_eq!(
+        bodies(&hits, &mut store),
+        vec![
+            "Votre livraison express est arrivée",
+            "La livraison a eu lieu hier soir chez ma voisine, mais je voulais un envoi express"
+        ],
+        "words side by side above words far apart, though older"
+    );
+    // Between equal matches, the newer comes first.
+    let hits = store.search("où en est ", 50).unwrap();
+    assert_eq!(hits.len(), 30);
+    assert!(hits.windows(2).all(|w| w[0].sent_at >= w[1].sent_at));
+}
