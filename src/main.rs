@@ -64,6 +64,20 @@ enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Print response figures per channel and per agent: first-response and resolution
+    /// times (p50, p90), unanswered conversations, volume.
+    Report {
+        /// Where the period starts: an age (7d, 12h, 2w), a date (2026-11-01, local
+        /// midnight) or a time (2026-11-01T09:00Z) [default: 7d]
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Where it ends: an age, a date (that whole day included) or a time [default: now]
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// table (for people), json or csv (durations in seconds)
+        #[arg(long, value_name = "FORMAT", default_value = "table")]
+        format: String,
+    },
     /// Run the channels headless (for a team host or a systemd unit); logs to the state dir;
     /// stops on SIGTERM or SIGINT.
     Serve,
@@ -143,6 +157,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Keymap(KeymapCommand::Check { file })) => keymap_check(&file),
         Some(Command::Config(ConfigCommand::Check)) => config_check(&paths),
         Some(Command::Serve) => serve(&paths),
+        Some(Command::Report {
+            since,
+            until,
+            format,
+        }) => report(&paths, since.as_deref(), until.as_deref(), &format),
         Some(Command::Export {
             customer,
             since,
@@ -201,6 +220,13 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
         Timestamp::now(),
     );
     app.mouse = cfg.mouse_enabled();
+    app.set_workflow(cfg.workflow.clone());
+    let (replies, replies_notice) = comptoir::replies::open_for(&cfg);
+    app.set_replies(
+        Arc::new(replies),
+        cfg.shop.name.clone(),
+        cfg.replies.variables.clone(),
+    );
     // The status line reports on the chat only where there is one.
     app.set_presence(
         (!cfg.chat.is_empty())
@@ -220,6 +246,9 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
         }
         Err(e) => return Err(Failure::runtime(e.to_string())),
     };
+    if let Some(notice) = replies_notice {
+        app.notice(&notice);
+    }
     let rt = runtime()?;
     let result = rt.block_on(async {
         let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -341,6 +370,9 @@ fn demo(paths: &Paths) -> Result<(), Failure> {
             Some(comptoir::presence::BusinessHours::always()),
             demo::presence(),
         );
+        let examples = Arc::new(comptoir::replies::Library::examples());
+        let variables = comptoir::replies::demo_variables();
+        app.set_replies(examples, Some(demo::SHOP.to_owned()), variables);
         // Any later notice replaces this one; `:widget` shows it again.
         app.widget_url = Some(relay.widget_url());
         app.update(comptoir::tui::action::Action::ChatPage);
@@ -419,6 +451,8 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
         )
     ));
     out.push_str(&format!("presence     {}\n", cfg.presence.summary()));
+    let (replies, reply_errors) = comptoir::replies::check_lines(&cfg);
+    out.push_str(&replies);
     let accounts = cfg.accounts();
     if accounts.is_empty() {
         out.push_str("accounts     none\n");
@@ -457,6 +491,11 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
     if failed > 0 {
         return Err(Failure::usage(format!(
             "{failed} secret(s) could not be read; see above"
+        )));
+    }
+    if reply_errors > 0 {
+        return Err(Failure::usage(format!(
+            "{reply_errors} canned reply file(s) have errors; see above"
         )));
     }
     Ok(())
@@ -507,6 +546,35 @@ fn export(paths: &Paths, filter: ExportFilter, output: Option<&Path>) -> Result<
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `comptoir report`: the figures of `comptoir::report` for a period, in the agent's time
+/// zone when a config names one.
+fn report(
+    paths: &Paths,
+    since: Option<&str>,
+    until: Option<&str>,
+    format: &str,
+) -> Result<(), Failure> {
+    let format: comptoir::report::Format = format
+        .parse()
+        .map_err(|e: comptoir::report::UnknownFormat| Failure::usage(e.to_string()))?;
+    let tz = config::load(&paths.config_file)
+        .map_or_else(|_| TimeZone::system(), |cfg| cfg.agent.time_zone());
+    let now = Timestamp::now();
+    let period = comptoir::report::Period::parse(since, until, now, &tz)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let store_file = paths.store_file();
+    if !store_file.exists() {
+        return Err(Failure::usage(format!(
+            "no store at {}",
+            store_file.display()
+        )));
+    }
+    let mut store = Store::open(&store_file).map_err(|e| Failure::runtime(e.to_string()))?;
+    let report = comptoir::report::compute(&mut store, period, &tz, now)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    print_or_fail(&report.render(format, &tz))
 }
 
 /// `--since`: an age (`7d`, `12h`, `2w`), a date (midnight, local time) or a timestamp.

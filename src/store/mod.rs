@@ -18,6 +18,7 @@ mod health;
 mod messages;
 mod migrations;
 mod outbox;
+mod report;
 mod search;
 mod webhooks;
 
@@ -37,6 +38,7 @@ pub use email_sync::EmailHorizon;
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::AWAY_PERIOD;
+pub use report::{MessageCount, ReportRows, ResolvedRow, SliceCount, StartedRow, WaitingRow};
 pub use search::{CustomerHit, QueryError, SearchHit, SearchQuery, SearchResults, Snippet, Term};
 pub use webhooks::WebhookReceipt;
 

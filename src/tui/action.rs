@@ -138,6 +138,9 @@ pub enum Action {
     FetchOlder(u32),
     /// Shows the chat widget's test page address again (the demo has one).
     ChatPage,
+    /// Shows the response report of the last N days (7 without a number; again: the next
+    /// period).
+    Report(Option<u32>),
     /// Types a character (not bindable: it is what unbound printable keys do).
     Insert(char),
     /// Pastes text (not bindable: it comes from the terminal's bracketed paste).
@@ -253,6 +256,9 @@ commands! {
         Ok(Action::SetKeymap(name.to_owned()))
     };
     "widget", Arg::None, "Show the address of the chat widget's test page" => |_| Ok(Action::ChatPage);
+    "report", Arg::Optional("7d|30d|90d"), "Show the response report (first response, resolution, unanswered, volume)" => |a| {
+        crate::report::parse_days(a).map(Action::Report)
+    };
     "deadletters", Arg::None, "Show the dead letters (messages that could not be stored)" => |_| Ok(Action::DeadLetters);
     "deadletter.retry", Arg::None, "Retry the dead letter (parse and store it again)" => |_| Ok(Action::DeadLetterRetry);
     "deadletter.delete", Arg::None, "Delete the dead letter (asks first)" => |_| Ok(Action::DeadLetterDelete);

@@ -309,6 +309,10 @@ pub fn apply(
         Effect::DeadLetter(DeadLetterOp::Delete(id)) => {
             report(app, chores::delete_dead_letter(store, *id)?);
         }
+        Effect::Report(days) => {
+            let period = crate::report::Period::last_days(*days, now);
+            app.loaded_report(crate::report::compute(store, period, &app.tz, now)?);
+        }
         Effect::SaveAttachment {
             sha256,
             name,

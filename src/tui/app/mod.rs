@@ -21,10 +21,12 @@ use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 mod dead_letters;
 mod input;
 mod presence;
+mod report;
 mod state;
 
 pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
 pub use presence::PresenceView;
+pub use report::{PERIODS as REPORT_PERIODS, ReportState};
 
 pub use state::{
     Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
@@ -45,6 +47,9 @@ pub enum Effect {
     OpenEditor(String),
     /// Work on one dead letter; the result comes back as a notice.
     DeadLetter(DeadLetterOp),
+    /// Compute the response report of the last this many days and hand it to
+    /// [`App::loaded_report`].
+    Report(u32),
     /// Copy an attachment from the store's files to the agent's disk.
     SaveAttachment {
         /// The file's hash in the blob store.
@@ -175,6 +180,8 @@ pub struct App {
     pub dead_letter_count: u64,
     /// The dead-letter view, while open.
     pub dead_letters: Option<DeadLetterState>,
+    /// The report overlay, while open.
+    pub report: Option<ReportState>,
     /// Where saved files go when no path is given: the directory comptoir started in.
     pub save_dir: PathBuf,
     /// A conversation to select once the next queue page arrives.
@@ -230,6 +237,7 @@ impl App {
             health: Vec::new(),
             dead_letter_count: 0,
             dead_letters: None,
+            report: None,
             save_dir: PathBuf::from("."),
             select_after_reload: None,
             keymap,
@@ -260,7 +268,7 @@ impl App {
     /// The keymap mode keys are looked up in right now.
     #[must_use]
     pub fn mode(&self) -> Mode {
-        if self.help.is_some() {
+        if self.help.is_some() || self.report.is_some() {
             Mode::Picker
         } else if self.cmdline.is_some() {
             Mode::Cmdline
@@ -477,6 +485,7 @@ impl App {
             || self.help.is_some()
             || self.confirm.is_some()
             || self.dead_letters.is_some()
+            || self.report.is_some()
         {
             return Vec::new();
         }
@@ -501,7 +510,7 @@ impl App {
 
     /// The mouse wheel over a pane scrolls it.
     pub fn scroll(&mut self, column: u16, row: u16, down: bool) -> Vec<Effect> {
-        if !self.mouse {
+        if !self.mouse || self.report.is_some() {
             return Vec::new();
         }
         if self.dead_letters.is_some() {
@@ -542,6 +551,11 @@ impl App {
         if self.cmdline.is_some() {
             return self.update_cmdline(action);
         }
+        if self.report.is_some()
+            && let Some(effects) = self.update_report(&action)
+        {
+            return effects;
+        }
         if self.compose.is_some()
             && let Some(effects) = self.update_compose(&action)
         {
@@ -572,6 +586,7 @@ impl App {
                 Vec::new()
             }
             Action::SaveAttachment { number, path } => self.save_attachment(number, path),
+            Action::Report(days) => self.open_report(days),
             Action::ChatPage => {
                 match self.widget_url.clone() {
                     Some(url) => self.flash(&format!("Chat with yourself: {url}"), false),

@@ -7,6 +7,7 @@ pub mod health;
 mod help;
 mod history;
 mod queue;
+mod report;
 mod status;
 mod thread;
 
@@ -38,6 +39,9 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     if let Some(hints) = app.hints() {
         help::draw_which_key(&hints, area, buf);
     }
+    if app.report.is_some() {
+        report::draw(app, area, buf);
+    }
     if app.help.is_some() {
         help::draw(app, area, buf);
     }
@@ -64,7 +68,7 @@ fn draw_panes(app: &App, layout: &Layout, buf: &mut ratatui::buffer::Buffer) {
 
 /// Where the terminal cursor goes: in the command line or the composer, else hidden.
 fn cursor(app: &App, layout: &Layout) -> Option<Position> {
-    if app.help.is_some() || app.confirm.is_some() {
+    if app.help.is_some() || app.confirm.is_some() || app.report.is_some() {
         return None;
     }
     if let Some(line) = &app.cmdline {
