@@ -15,6 +15,7 @@ pub mod logging;
 pub mod model;
 pub mod outbox;
 pub mod presence;
+pub mod replies;
 pub mod report;
 pub mod secret;
 pub mod serve;

@@ -64,6 +64,8 @@ impl Checker<'_> {
             None => None,
         };
         let presence = self.presence(raw.presence)?;
+        let shop = self.shop(raw.shop)?;
+        let replies = self.replies(raw.replies)?;
 
         let mut config = Config {
             agent,
@@ -72,6 +74,8 @@ impl Checker<'_> {
             relay,
             hours,
             presence,
+            shop,
+            replies,
             ..Config::default()
         };
 

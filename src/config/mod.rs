@@ -25,6 +25,12 @@ mod check;
 mod hours;
 mod locate;
 mod raw;
+mod replies;
+
+pub use replies::{
+    BUILTIN_VARIABLES, CommandVariable, DEFAULT_VARIABLE_TIMEOUT_SECONDS,
+    MAX_VARIABLE_TIMEOUT_SECONDS, RepliesConfig, ShopConfig,
+};
 
 /// Default Telegram Bot API endpoint.
 pub const TELEGRAM_API_BASE: &str = "https://api.telegram.org";
@@ -69,6 +75,10 @@ pub struct Config {
     pub hours: Option<HoursConfig>,
     /// `[presence]`: idleness and the chat's grace period.
     pub presence: PresenceConfig,
+    /// `[shop]`: the shop's name for canned replies.
+    pub shop: ShopConfig,
+    /// `[replies]`: the canned replies' folder and command variables.
+    pub replies: RepliesConfig,
 }
 
 /// `[agent]`: the person at this terminal.

@@ -33,6 +33,8 @@ pub(super) struct RawConfig {
     pub(super) x: Vec<Spanned<RawX>>,
     pub(super) hours: Option<RawHours>,
     pub(super) presence: Option<RawPresence>,
+    pub(super) shop: Option<super::replies::RawShop>,
+    pub(super) replies: Option<super::replies::RawReplies>,
 }
 
 #[derive(Deserialize)]

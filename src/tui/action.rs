@@ -68,6 +68,9 @@ pub enum Action {
     Note,
     /// Writes the reply in `$EDITOR`.
     ReplyInEditor,
+    /// Inserts a canned reply at the composer's cursor (starting a reply if none is
+    /// open): the one with this name or shortcut at once, else the picker, filtered by it.
+    CannedReply(Option<String>),
     /// Marks the selected conversation resolved.
     Resolve,
     /// Marks the selected conversation pending (waiting for the customer).
@@ -220,7 +223,8 @@ commands! {
     "filter.unanswered", Arg::None, "Only unanswered (toggle)" => |_| Ok(Action::FilterUnanswered);
     "filter.clear", Arg::None, "Clear the filters" => |_| Ok(Action::FilterClear);
     "thread.quotes", Arg::None, "Fold or unfold quoted text" => |_| Ok(Action::ToggleQuotes);
-    "reply", Arg::None, "Reply to the customer" => |_| Ok(Action::Reply);
+    "reply", Arg::Optional("NAME of a canned reply"), "Reply to the customer (with a canned reply: :reply NAME)" => |a| Ok(a.map_or(Action::Reply, |n| Action::CannedReply(Some(n.to_owned()))));
+    "reply.canned", Arg::Optional("NAME or shortcut"), "Insert a canned reply (the picker, or NAME at once)" => |a| Ok(Action::CannedReply(a.map(str::to_owned)));
     "note", Arg::None, "Write an internal note" => |_| Ok(Action::Note);
     "reply.editor", Arg::None, "Reply in $EDITOR" => |_| Ok(Action::ReplyInEditor);
     "status.resolve", Arg::None, "Resolve the conversation" => |_| Ok(Action::Resolve);

@@ -104,6 +104,8 @@ pub async fn run(
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut version = store.data_version()?;
     let mut last_minute = app.now.as_second() / 60;
+    // Canned-reply variable commands run in the background and answer here.
+    let (variables_done, mut variables) = tokio::sync::mpsc::unbounded_channel();
     terminal.draw(|f| view::draw(&app, f))?;
     loop {
         let mut effects = Vec::new();
@@ -134,6 +136,10 @@ pub async fn run(
                     }
                     _ => dirty = false,
                 }
+            }
+            Some(done) = variables.recv() => {
+                app.reply_variables_done(done);
+                dirty = true;
             }
             _ = poll.tick() => {
                 let now = Timestamp::now();
@@ -168,6 +174,10 @@ pub async fn run(
                     Ok(keymap) => app.set_keymap(name, Arc::new(keymap)),
                     Err(e) => app.failed(&e),
                 }
+                continue;
+            }
+            if let Effect::ReplyVariables(job) = effect {
+                crate::replies::command::spawn(job, variables_done.clone());
                 continue;
             }
             if let Effect::OpenEditor(text) = effect {
@@ -263,7 +273,10 @@ pub fn apply(
 ) -> Result<(), StoreError> {
     let now = Timestamp::now();
     match effect {
-        Effect::Reload | Effect::OpenEditor(_) | Effect::LoadKeymap(_) => {}
+        Effect::Reload
+        | Effect::OpenEditor(_)
+        | Effect::LoadKeymap(_)
+        | Effect::ReplyVariables(_) => {}
         Effect::Write(Write::Reply { conversation, text }) => {
             store.queue_reply(*conversation, app.me, text, now)?;
             if let Some(n) = outbox {

@@ -53,6 +53,11 @@ impl App {
                 let text = e.text().trim_end().to_owned();
                 let conversation = compose.conversation;
                 let kind = compose.kind;
+                // A `{{gap}}` or a reply over its channel's limit never leaves.
+                if let Some(refusal) = self.reply_refusal(&text) {
+                    self.flash(&refusal, true);
+                    return Some(Vec::new());
+                }
                 self.compose = None;
                 return Some(match kind {
                     ComposeKind::Reply => {

@@ -20,11 +20,13 @@ use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 
 mod dead_letters;
 mod input;
+mod picker;
 mod presence;
 mod report;
 mod state;
 
 pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
+pub use picker::{CommandValues, PickerState, Preview, RepliesDesk};
 pub use presence::PresenceView;
 pub use report::{PERIODS as REPORT_PERIODS, ReportState};
 
@@ -50,6 +52,9 @@ pub enum Effect {
     /// Compute the response report of the last this many days and hand it to
     /// [`App::loaded_report`].
     Report(u32),
+    /// Run the shop's canned-reply variable commands in the background; the results come
+    /// back through [`App::reply_variables_done`].
+    ReplyVariables(crate::replies::Job),
     /// Copy an attachment from the store's files to the agent's disk.
     SaveAttachment {
         /// The file's hash in the blob store.
@@ -154,6 +159,10 @@ pub struct App {
     pub stats: QueueStats,
     /// The composer, while writing.
     pub compose: Option<Compose>,
+    /// The canned-reply picker, while open over the composer.
+    pub picker: Option<PickerState>,
+    /// The canned replies and their variables' values.
+    pub replies: RepliesDesk,
     /// The `:` command line, while typing.
     pub cmdline: Option<Editor>,
     /// Commands typed before, oldest first.
@@ -224,6 +233,8 @@ impl App {
             history: HistoryState::default(),
             stats: QueueStats::default(),
             compose: None,
+            picker: None,
+            replies: RepliesDesk::default(),
             cmdline: None,
             cmd_history: Vec::new(),
             help: None,
@@ -268,7 +279,7 @@ impl App {
     /// The keymap mode keys are looked up in right now.
     #[must_use]
     pub fn mode(&self) -> Mode {
-        if self.help.is_some() || self.report.is_some() {
+        if self.help.is_some() || self.picker.is_some() || self.report.is_some() {
             Mode::Picker
         } else if self.cmdline.is_some() {
             Mode::Cmdline
@@ -551,6 +562,9 @@ impl App {
         if self.cmdline.is_some() {
             return self.update_cmdline(action);
         }
+        if self.picker.is_some() {
+            return self.update_picker(action);
+        }
         if self.report.is_some()
             && let Some(effects) = self.update_report(&action)
         {
@@ -718,6 +732,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::CannedReply(name) => self.canned_reply(name),
             Action::Resolve => self.set_status(target, Status::Resolved, "resolved"),
             Action::Pending => self.set_status(target, Status::Pending, "pending"),
             Action::Reopen => self.set_status(target, Status::Open, "reopened"),

@@ -3,7 +3,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
-use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
 use super::inner;
@@ -24,8 +23,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let (title, color) = match compose.kind {
         ComposeKind::Reply => (
             format!(
-                " Reply to {} · <C-s> send · <Esc> cancel ",
-                text::clean_line(&to)
+                " Reply to {}{} · <C-s> send · <Esc> cancel ",
+                text::clean_line(&to),
+                super::picker::length_badge(app)
             ),
             Color::Green,
         ),
@@ -60,7 +60,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         let skip = horizontal_offset(cursor_x, inner.width);
         let shown = skip_columns(cleaned.as_str(), skip);
         let y = inner.y + u16::try_from(i - top).unwrap_or(0);
-        Line::raw(shown).render(Rect::new(inner.x, y, inner.width, 1), buf);
+        super::picker::gap_line(&shown).render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
 }
 

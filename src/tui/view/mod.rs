@@ -6,6 +6,7 @@ mod dead_letters;
 pub mod health;
 mod help;
 mod history;
+pub mod picker;
 mod queue;
 mod report;
 mod status;
@@ -42,6 +43,9 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     if app.report.is_some() {
         report::draw(app, area, buf);
     }
+    if app.picker.is_some() {
+        picker::draw(app, area, buf);
+    }
     if app.help.is_some() {
         help::draw(app, area, buf);
     }
@@ -70,6 +74,9 @@ fn draw_panes(app: &App, layout: &Layout, buf: &mut ratatui::buffer::Buffer) {
 fn cursor(app: &App, layout: &Layout) -> Option<Position> {
     if app.help.is_some() || app.confirm.is_some() || app.report.is_some() {
         return None;
+    }
+    if app.picker.is_some() {
+        return picker::cursor(app);
     }
     if let Some(line) = &app.cmdline {
         let (_, col) = line.cursor();

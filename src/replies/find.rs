@@ -1,0 +1,150 @@
+//! Fuzzy search over the replies' names, shortcuts and tags with nucleo-matcher (helix's
+//! matcher), ranked: an exact shortcut first, then an exact name, then by score.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32String};
+
+/// The prepared search text of every reply, built once when the library loads.
+#[derive(Clone, Default)]
+pub struct Finder {
+    haystacks: Vec<Utf32String>,
+    shortcuts: Vec<Option<String>>,
+    names: Vec<String>,
+}
+
+impl std::fmt::Debug for Finder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finder")
+            .field("entries", &self.names.len())
+            .finish()
+    }
+}
+
+/// What one entry is searched by.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its shortcut.
+    pub shortcut: Option<&'a str>,
+    /// Its tags.
+    pub tags: &'a [String],
+    /// Its language, searchable too (`fr`).
+    pub language: Option<&'a str>,
+}
+
+impl Finder {
+    /// Prepares the entries, in order; [`Finder::rank`] answers with their indexes.
+    #[must_use]
+    pub fn new<'a>(entries: impl IntoIterator<Item = Entry<'a>>) -> Finder {
+        let mut f = Finder::default();
+        for e in entries {
+            let mut hay = e.name.to_owned();
+            for part in e.shortcut.into_iter().chain(e.language) {
+                hay.push(' ');
+                hay.push_str(part);
+            }
+            for t in e.tags {
+                hay.push(' ');
+                hay.push_str(t);
+            }
+            f.haystacks.push(Utf32String::from(hay));
+            f.shortcuts.push(e.shortcut.map(str::to_lowercase));
+            f.names.push(e.name.to_lowercase());
+        }
+        f
+    }
+
+    /// How many entries it holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether it holds none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The entries matching `query`, best first. `within` narrows the search to earlier
+    /// results (the previous keystroke's, when the query only grew), which is what keeps
+    /// typing fast over thousands of replies. An empty query keeps every candidate in
+    /// name order.
+    #[must_use]
+    pub fn rank(&self, query: &str, within: Option<&[usize]>) -> Vec<usize> {
+        let all: Vec<usize>;
+        let candidates = if let Some(w) = within {
+            w
+        } else {
+            all = (0..self.len()).collect();
+            &all
+        };
+        let query = query.trim();
+        if query.is_empty() {
+            let mut out = candidates.to_vec();
+            out.sort_by(|a, b| self.names[*a].cmp(&self.names[*b]));
+            return out;
+        }
+        let lower = query.to_lowercase();
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut scored: Vec<(u8, u32, usize)> = candidates
+            .iter()
+            .filter_map(|&i| {
+                let score = pattern.score(self.haystacks[i].slice(..), &mut matcher)?;
+                let tier = if self.shortcuts[i].as_deref() == Some(lower.as_str()) {
+                    0
+                } else if self.names[i] == lower {
+                    1
+                } else {
+                    2
+                };
+                Some((tier, score, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.cmp(&a.1))
+                .then_with(|| self.names[a.2].cmp(&self.names[b.2]))
+        });
+        scored.into_iter().map(|(_, _, i)| i).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finder(items: &[(&str, Option<&str>, &[&str])]) -> Finder {
+        let tags: Vec<Vec<String>> = items
+            .iter()
+            .map(|(_, _, t)| t.iter().map(|s| (*s).to_owned()).collect())
+            .collect();
+        Finder::new(items.iter().zip(&tags).map(|((n, s, _), t)| Entry {
+            name: n,
+            shortcut: *s,
+            tags: t,
+            language: None,
+        }))
+    }
+
+    #[test]
+    fn shortcut_exact_beats_fuzzy() {
+        let f = finder(&[
+            ("Where is my order", None, &["wismo"]),
+            ("Refund policy", Some("ref"), &[]),
+            ("Referral programme", None, &[]),
+        ]);
+        assert_eq!(f.rank("ref", None)[0], 1);
+        assert_eq!(
+            f.rank("refnd", None),
+            [1],
+            "a missing letter still finds it"
+        );
+        assert_eq!(f.rank("wismo", None), [0], "tags are searched");
+        assert!(f.rank("zzz", None).is_empty());
+        assert_eq!(f.rank("", None), [2, 1, 0], "empty: by name");
+        assert_eq!(f.rank("ref", Some(&[2])), [2], "narrowed");
+    }
+}
