@@ -546,3 +546,146 @@ async fn a_reply_waits_for_its_command_and_a_failure_is_shown_not_sent() {
     assert!(flash(&app).contains("shop API down"), "{}", flash(&app));
     assert!(press(&mut app, "<C-s>").is_empty(), "never sent");
 }
+
+// ---------------------------------------------------------------------------------------
+// Config: `[shop]` and `[replies]`, and what `comptoir config check` says of them.
+
+#[test]
+fn shop_and_replies_config_parse_and_their_errors_point_at_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let cfg = comptoir::config::parse(
+        "[shop]\nname = \"La Petite Épicerie\"\n\n[replies]\ndir = \"canned\"\n\n[replies.variables]\n\
+         order_status = { command = \"shop-cli status\", timeout_seconds = 5 }\n\
+         tracking = { command = \"shop-cli track\" }\n",
+        &path,
+    )
+    .unwrap();
+    assert_eq!(cfg.shop.name.as_deref(), Some("La Petite Épicerie"));
+    assert_eq!(cfg.replies.dir, Some(dir.path().join("canned")));
+    let vars: Vec<(&str, &str, u64)> = cfg
+        .replies
+        .variables
+        .iter()
+        .map(|v| (v.name.as_str(), v.command.as_str(), v.timeout.as_secs()))
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            ("order_status", "shop-cli status", 5),
+            ("tracking", "shop-cli track", 3)
+        ]
+    );
+    let default = comptoir::config::parse("", &path).unwrap();
+    assert_eq!(default.replies.dir, Some(dir.path().join("replies")));
+    assert_eq!(default.shop.name, None);
+
+    let err = |text: &str| {
+        comptoir::config::parse(text, &path)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("[replies.variables]\nx = { command = \"a\", timeout_seconds = 90 }\n");
+    assert!(
+        e.ends_with("config.toml:2:40: replies.variables.x.timeout_seconds: 90 is not between 1 and 30"),
+        "{e}"
+    );
+    let e = err("[replies.variables]\nx = { comand = \"a\" }\n");
+    assert!(e.contains("config.toml:2:") && e.contains("comand"), "{e}");
+    let e = err("[shop]\nname = \" \"\n");
+    assert!(e.ends_with("config.toml:2:8: shop.name: must not be empty"), "{e}");
+}
+
+#[test]
+fn config_check_lists_the_shop_the_replies_and_their_errors() {
+    let home = folder();
+    let cfg = home.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[shop]\nname = \"La Petite Épicerie\"\n[replies.variables]\norder_status = { command = \"true\" }\n",
+    )
+    .unwrap();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_comptoir"))
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .args(["config", "check", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("shop         La Petite Épicerie\n"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "replies      {}; variables {{{{order_status}}}} (3 s) (4 replies)\n",
+            home.path().join("replies").display()
+        )),
+        "{stdout}"
+    );
+    write(&home.path().join("replies"), "bad.md", "---\nchanels: [email]\n---\n");
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("reply        replies/bad.md:2: unknown key \"chanels\""),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 canned reply file(s) have errors; see above"),
+        "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The picker on screen.
+
+#[test]
+fn the_picker_draws_the_list_and_a_preview_with_its_gaps_highlighted() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+
+    let home = folder();
+    let lib = Library::load(&home.path().join("replies"));
+    let mut app = app_on(Channel::Chat, lib, Vec::new());
+    press(&mut app, "r<C-r>ref");
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| comptoir::tui::view::draw(&app, f))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Canned replies 3/4"), "{screen}");
+    assert!(screen.contains("Refund policy /ref #returns #money"), "{screen}");
+    assert!(screen.contains("Refund policy · as sent on chat"), "{screen}");
+    assert!(screen.contains("- Fill in the form (https://shop.example/r)"), "{screen}");
+    assert!(
+        screen.contains("📎 returns.pdf (listed only: replies carry text)"),
+        "{screen}"
+    );
+    // Every variable of the refund has a value here: nothing is highlighted.
+    let gap_cells = buf
+        .content()
+        .iter()
+        .filter(|c| c.bg == Color::Yellow)
+        .count();
+    assert_eq!(gap_cells, 0, "every variable of this reply has a value");
+    press(&mut app, "<C-w>referral");
+    terminal
+        .draw(|f| comptoir::tui::view::draw(&app, f))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let highlighted: String = buf
+        .content()
+        .iter()
+        .filter(|c| c.bg == Color::Yellow)
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert_eq!(highlighted, "{{voucher}}", "the gap, and only it, is highlighted");
+}

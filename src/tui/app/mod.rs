@@ -497,6 +497,7 @@ impl App {
             || self.confirm.is_some()
             || self.dead_letters.is_some()
             || self.report.is_some()
+            || self.picker.is_some()
         {
             return Vec::new();
         }
