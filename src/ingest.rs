@@ -342,19 +342,10 @@ fn store_one(
             c
         }
         None => {
-            let (known, unknown) = tx.customer_for_handles(&handles)?;
-            let customer = match known {
-                Some(c) => {
-                    if let Some(name) = name {
-                        tx.fill_display_name(c, name)?;
-                    }
-                    c
-                }
-                None => tx.create_customer(name, now)?,
-            };
-            if !unknown.is_empty() {
-                tx.link_handles(customer, &unknown, now)?;
-            }
+            // Found by the channel's own sender id only; an email or phone number the
+            // sender gave is a claim, never a reason to join someone (store/identity.rs).
+            let customer =
+                tx.customer_for_sender(channel, &handles, name, &inbound.references, now)?;
             if name.is_some() {
                 memo.remember_named(customer);
             }
@@ -527,8 +518,8 @@ fn raw_of(inbound: &Inbound) -> Vec<u8> {
     raw
 }
 
-/// Every handle this sender is known by: the channel's own id, plus any email address
-/// or phone number they gave, which is what links them across channels.
+/// Every handle this sender is known by: the channel's own id first, then any email
+/// address or phone number they gave, which are claims (suggestions, not links).
 fn handles_of(inbound: &Inbound) -> Vec<Handle> {
     let mut handles = vec![Handle::for_sender(inbound.channel, &inbound.from.handle)];
     let extra = [

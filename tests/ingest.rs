@@ -56,7 +56,7 @@ fn the_same_message_twice_is_stored_once() {
 }
 
 #[test]
-fn an_email_address_known_on_chat_links_the_email_to_the_same_customer() {
+fn an_email_address_claimed_on_chat_is_a_suggestion_not_a_link() {
     let (_dir, mut store) = open();
     let mut c = chat("c1", "visitor-9", "Ma commande 1042 n'est pas arrivée");
     c.from.display_name = Some("Anne Martin".into());
@@ -72,23 +72,48 @@ fn an_email_address_known_on_chat_links_the_email_to_the_same_customer() {
     assert_ne!(chat_conv, mail_conv, "two channels, two conversations");
     let a = store.conversation(chat_conv).expect("q").expect("exists");
     let b = store.conversation(mail_conv).expect("q").expect("exists");
-    assert_eq!(a.customer_id, b.customer_id, "one customer");
-    assert_eq!(b.customer_name.as_deref(), Some("Anne Martin"));
-    let history = store.customer_history(a.customer_id).expect("history");
-    assert_eq!(history.conversations.len(), 2);
-    assert_eq!(history.conversations[0].id, mail_conv, "newest first");
+    // The pre-chat email is the visitor's unproven claim: the email's sender is not
+    // joined to them behind the agent's back; the card suggests the link instead.
+    assert_ne!(a.customer_id, b.customer_id, "a claim never merges");
+    let history = store.customer_history(b.customer_id).expect("history");
     let kinds: Vec<_> = history
         .customer
         .handles
         .iter()
         .map(|h| h.kind.clone())
         .collect();
+    assert_eq!(
+        kinds,
+        [HandleKind::Email],
+        "the address went to its real sender"
+    );
+    let suggested = store.suggestions(b.customer_id).expect("suggestions");
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].customer, a.customer_id);
+    assert_eq!(suggested[0].name.as_deref(), Some("Anne Martin"));
     assert!(kinds.contains(&HandleKind::Email));
-    assert!(kinds.contains(&HandleKind::On(Channel::Chat)));
+    assert!(
+        !store
+            .customer(a.customer_id)
+            .expect("q")
+            .expect("exists")
+            .handles
+            .iter()
+            .any(|h| h.kind == HandleKind::Email)
+    );
+    assert!(
+        store
+            .customer(a.customer_id)
+            .expect("q")
+            .expect("exists")
+            .handles
+            .iter()
+            .any(|h| h.kind == HandleKind::On(Channel::Chat))
+    );
 }
 
 #[test]
-fn a_phone_number_links_whatsapp_to_a_chat_visitor() {
+fn a_phone_number_claimed_on_chat_suggests_the_whatsapp_customer() {
     let (_dir, mut store) = open();
     let mut c = chat("c1", "visitor-3", "Bonjour");
     c.from.phone = Some("+33 6 12 34 56 78".into());
@@ -99,13 +124,17 @@ fn a_phone_number_links_whatsapp_to_a_chat_visitor() {
     let (b, _) = new_ids(ingest::ingest(&mut store, &w, at(5)).expect("ingest"));
     let a = store.conversation(a).expect("q").expect("exists");
     let b = store.conversation(b).expect("q").expect("exists");
-    assert_eq!(a.customer_id, b.customer_id);
-    // Strangers stay apart.
+    assert_ne!(a.customer_id, b.customer_id, "a claim never merges");
+    let suggested = store.suggestions(a.customer_id).expect("suggestions");
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].customer, b.customer_id);
+    // Strangers stay apart, and nobody suggests them.
     let (s, _) = new_ids(
         ingest::ingest(&mut store, &chat("c9", "visitor-4", "Salut"), at(9)).expect("ingest"),
     );
     let s = store.conversation(s).expect("q").expect("exists");
     assert_ne!(s.customer_id, a.customer_id);
+    assert!(store.suggestions(s.customer_id).expect("s").is_empty());
 }
 
 #[test]

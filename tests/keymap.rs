@@ -311,6 +311,81 @@ fn unknown_builtin_lists_the_choices() {
 const DELIBERATELY_UNBOUND: &[(&str, &str, &str)] = &[
     (
         "default",
+        "unlink",
+        "undoing a link is rare and deliberate: `:unlink [ID]`, with the ids in the card's link log",
+    ),
+    (
+        "vim",
+        "unlink",
+        "undoing a link is rare and deliberate: `:unlink [ID]`, with the ids in the card's link log",
+    ),
+    (
+        "emacs",
+        "unlink",
+        "undoing a link is rare and deliberate: `:unlink [ID]`, with the ids in the card's link log",
+    ),
+    (
+        "default",
+        "tag",
+        "takes a name: `:tag NAME` (also over the customer card)",
+    ),
+    (
+        "vim",
+        "tag",
+        "takes a name: `:tag NAME` (also over the customer card)",
+    ),
+    (
+        "emacs",
+        "tag",
+        "takes a name: `:tag NAME` (also over the customer card)",
+    ),
+    (
+        "default",
+        "untag",
+        "takes a name: `:untag NAME` (also over the customer card)",
+    ),
+    (
+        "vim",
+        "untag",
+        "takes a name: `:untag NAME` (also over the customer card)",
+    ),
+    (
+        "emacs",
+        "untag",
+        "takes a name: `:untag NAME` (also over the customer card)",
+    ),
+    (
+        "default",
+        "customer-note",
+        "takes the note's text: `:customer-note TEXT` (also over the customer card)",
+    ),
+    (
+        "vim",
+        "customer-note",
+        "takes the note's text: `:customer-note TEXT` (also over the customer card)",
+    ),
+    (
+        "emacs",
+        "customer-note",
+        "takes the note's text: `:customer-note TEXT` (also over the customer card)",
+    ),
+    (
+        "default",
+        "rename",
+        "takes the name: `:rename NAME` (also over the customer card)",
+    ),
+    (
+        "vim",
+        "rename",
+        "takes the name: `:rename NAME` (also over the customer card)",
+    ),
+    (
+        "emacs",
+        "rename",
+        "takes the name: `:rename NAME` (also over the customer card)",
+    ),
+    (
+        "default",
         "keymap",
         "switching maps takes an argument: a `:keymap vim` command",
     ),

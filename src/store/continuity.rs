@@ -35,7 +35,9 @@ impl Store {
                     "SELECT c.id, h.value, cu.display_name, c.subject
                      FROM messages m JOIN conversations c ON c.id = m.conversation_id
                      JOIN customers cu ON cu.id = c.customer_id
-                     JOIN handles h ON h.customer_id = c.customer_id AND h.kind = 'email'
+                     JOIN (SELECT customer_id, value, created_at FROM handles WHERE kind = 'email'
+                           UNION ALL SELECT customer_id, value, created_at FROM customer_claims
+                           WHERE kind = 'email') h ON h.customer_id = c.customer_id
                      WHERE m.id = ?1
                      ORDER BY h.created_at DESC, h.value LIMIT 1",
                 )?

@@ -4,7 +4,36 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, StoreError, Tx, conversations, messages, ms, ts};
-use crate::model::{Conversation, Customer, CustomerId, Handle, HandleKind, Message};
+use crate::model::{
+    Channel, Conversation, ConversationId, Customer, CustomerId, Handle, HandleKind, Message,
+    MessageId, MessageKind,
+};
+
+/// How many of a customer's newest messages the history pane loads at first; scrolling
+/// up to the oldest loaded one asks for this many more.
+pub const TIMELINE_PAGE: u32 = 200;
+
+/// How much of each message's text the timeline carries: one line of it is shown.
+const TIMELINE_CHARS: i64 = 400;
+
+/// One message in a customer's timeline across channels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// The message.
+    pub message: MessageId,
+    /// Its conversation, which `open` opens.
+    pub conversation: ConversationId,
+    /// The conversation's channel.
+    pub channel: Channel,
+    /// Inbound, outbound or note.
+    pub kind: MessageKind,
+    /// Who wrote it (untrusted).
+    pub author: String,
+    /// When.
+    pub sent_at: Timestamp,
+    /// The start of its text (untrusted).
+    pub text: String,
+}
 
 /// Everything the history pane shows for one customer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,36 +44,15 @@ pub struct CustomerHistory {
     pub conversations: Vec<Conversation>,
     /// Every internal note written on any of those conversations, newest first.
     pub notes: Vec<Message>,
+    /// Their newest messages on every channel, oldest first (the newest at the bottom,
+    /// as in a thread): at most the page asked for.
+    pub timeline: Vec<TimelineEntry>,
+    /// How many messages they have in all (notes included), so the pane can say how
+    /// many older ones are not loaded.
+    pub messages_total: u64,
 }
 
 impl Tx<'_> {
-    /// The customer these handles already belong to (the oldest one if they point at
-    /// several: customers are never merged behind the agent's back), and the handles
-    /// nobody has yet, which the caller links.
-    ///
-    /// # Errors
-    /// A store failure.
-    pub fn customer_for_handles<'h>(
-        &mut self,
-        handles: &'h [Handle],
-    ) -> Result<(Option<CustomerId>, Vec<&'h Handle>)> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT customer_id FROM handles WHERE kind = ?1 AND value = ?2")?;
-        let mut found: Option<i64> = None;
-        let mut unknown = Vec::new();
-        for h in handles {
-            match stmt
-                .query_row(params![h.kind.as_str(), h.value], |r| r.get::<_, i64>(0))
-                .optional()?
-            {
-                Some(id) => found = Some(found.map_or(id, |f| f.min(id))),
-                None => unknown.push(h),
-            }
-        }
-        Ok((found.map(CustomerId), unknown))
-    }
-
     /// Creates a customer.
     ///
     /// # Errors
@@ -58,26 +66,6 @@ impl Tx<'_> {
             .prepare_cached("INSERT INTO customers (display_name, created_at) VALUES (?1, ?2)")?
             .execute(params![display_name, ms(now)])?;
         Ok(CustomerId(self.conn.last_insert_rowid()))
-    }
-
-    /// Links handles to a customer; handles already linked (to anyone) are left alone.
-    ///
-    /// # Errors
-    /// A store failure.
-    pub fn link_handles(
-        &mut self,
-        customer: CustomerId,
-        handles: &[&Handle],
-        now: Timestamp,
-    ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT OR IGNORE INTO handles (kind, value, customer_id, created_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for h in handles {
-            stmt.execute(params![h.kind.as_str(), h.value, customer.0, ms(now)])?;
-        }
-        Ok(())
     }
 
     /// Gives a nameless customer the name a channel just told us.
@@ -109,14 +97,30 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown customer, or a store failure.
     pub fn customer_history(&mut self, id: CustomerId) -> Result<CustomerHistory> {
+        self.customer_history_page(id, TIMELINE_PAGE)
+    }
+
+    /// [`Store::customer_history`] with the timeline's newest `limit` messages: the
+    /// pane pages back through a long history rather than loading it all.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown customer, or a store failure.
+    pub fn customer_history_page(&mut self, id: CustomerId, limit: u32) -> Result<CustomerHistory> {
         self.read(|conn| {
             let customer = customer(conn, id)?.ok_or(StoreError::NotFound("customer"))?;
             let conversations = conversations::of_customer(conn, id)?;
             let notes = messages::notes_of_customer(conn, id)?;
+            let messages_total = conversations
+                .iter()
+                .map(|c| u64::from(c.message_count))
+                .sum();
+            let timeline = timeline(conn, id, limit)?;
             Ok(CustomerHistory {
                 customer,
                 conversations,
                 notes,
+                timeline,
+                messages_total,
             })
         })
     }
@@ -150,4 +154,42 @@ pub(super) fn customer(conn: &rusqlite::Connection, id: CustomerId) -> Result<Op
         handles,
         created_at: ts(created_at),
     }))
+}
+
+/// The customer's newest `limit` messages on every channel, returned oldest first.
+fn timeline(conn: &rusqlite::Connection, id: CustomerId, limit: u32) -> Result<Vec<TimelineEntry>> {
+    let mut entries = conn
+        .prepare_cached(
+            "SELECT m.id, m.conversation_id, c.channel, m.kind, m.author, m.sent_at,
+                    substr(m.body, 1, ?3)
+             FROM conversations c JOIN messages m ON m.conversation_id = c.id
+             WHERE c.customer_id = ?1
+             ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2",
+        )?
+        .query_map(params![id.0, limit, TIMELINE_CHARS], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?
+        .filter_map(|row| match row {
+            Ok((m, c, channel, kind, author, at, text)) => Some(Ok(TimelineEntry {
+                message: MessageId(m),
+                conversation: ConversationId(c),
+                channel: channel.parse().ok()?,
+                kind: MessageKind::parse(&kind)?,
+                author,
+                sent_at: ts(at),
+                text,
+            })),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    entries.reverse();
+    Ok(entries)
 }

@@ -144,10 +144,34 @@ pub enum Action {
     /// Shows the response report of the last N days (7 without a number; again: the next
     /// period).
     Report(Option<u32>),
+    /// Shows the customer card: handles, tags, notes, counts, link suggestions.
+    CustomerCard,
+    /// Links the customer with another one: `None` picks among the card's
+    /// suggestions; else that customer, and which record survives if `keep` says.
+    Link(Option<LinkArgs>),
+    /// Undoes a link from the kept log: this one, else the customer's newest.
+    Unlink(Option<i64>),
+    /// Tags the customer.
+    Tag(String),
+    /// Removes a tag from the customer.
+    Untag(String),
+    /// Adds a note on the customer (not on one conversation).
+    CustomerNote(String),
+    /// Sets the customer's display name.
+    Rename(String),
     /// Types a character (not bindable: it is what unbound printable keys do).
     Insert(char),
     /// Pastes text (not bindable: it comes from the terminal's bracketed paste).
     Paste(String),
+}
+
+/// `:link ID [keep=ID]`: the other customer, and the record to keep if chosen already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkArgs {
+    /// The customer to link with.
+    pub other: crate::model::CustomerId,
+    /// The one that survives: `other` or the shown customer; `None` asks.
+    pub keep: Option<crate::model::CustomerId>,
 }
 
 /// The argument a command takes.
@@ -270,6 +294,18 @@ commands! {
     "save", Arg::Optional("[N] [PATH]"), "Save attachment N of the thread (numbered 📎 N; default the only one) to PATH or here, never overwriting" => |a| {
         crate::tui::action::parse_save(a)
     };
+    "customer.card", Arg::None, "Show the customer card (handles, tags, notes, counts, link suggestions)" => |_| Ok(Action::CustomerCard);
+    "link", Arg::Optional("[ID] [keep=ID]"), "Link this customer with another (a suggestion, or customer ID), choosing which record survives" => |a| crate::tui::app::parse_link(a);
+    "unlink", Arg::Optional("LINK-ID"), "Undo this customer's last link (or link LINK-ID) from the kept log" => |a| {
+        match a {
+            None => Ok(Action::Unlink(None)),
+            Some(id) => id.trim_start_matches('#').parse().map(|n| Action::Unlink(Some(n))).map_err(|_| format!("{id:?} is not a link id")),
+        }
+    };
+    "tag", Arg::Required("NAME"), "Tag the customer" => |a| Ok(Action::Tag(a.ok_or("tag needs a tag name")?.to_owned()));
+    "untag", Arg::Required("NAME"), "Remove a tag from the customer" => |a| Ok(Action::Untag(a.ok_or("untag needs a tag name")?.to_owned()));
+    "customer-note", Arg::Required("TEXT"), "Add a note on the customer" => |a| Ok(Action::CustomerNote(a.ok_or("customer-note needs the note's text")?.to_owned()));
+    "rename", Arg::Required("NAME"), "Set the customer's display name" => |a| Ok(Action::Rename(a.ok_or("rename needs the new name")?.to_owned()));
     "fetch-older", Arg::Optional("DAYS (default 90)"), "Fetch older email: DAYS more days back" => |a| {
         match a {
             None => Ok(Action::FetchOlder(DEFAULT_OLDER_DAYS)),

@@ -309,6 +309,9 @@ pub fn apply(
             agent,
         }) => store.assign(*conversation, *agent)?,
         Effect::Write(Write::Availability(a)) => store.set_availability(app.me, *a)?,
+        Effect::Write(Write::Identity(change)) => {
+            app.notice(&store.change_identity(change, app.me, now)?);
+        }
         Effect::Write(Write::FetchOlder { days }) => {
             report(app, chores::fetch_older(store, *days)?);
         }
@@ -378,6 +381,9 @@ pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
             app.loaded_dead_letter_raw(id, &raw);
         }
     }
+    if let Some(customer) = app.card_customer() {
+        app.loaded_card(store.customer_card(customer)?);
+    }
     let Some(id) = app.selected().map(|c| c.id) else {
         app.loaded_thread(None, None);
         return Ok(());
@@ -390,7 +396,9 @@ pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
         None => None,
     };
     let history = match &thread {
-        Some((c, _)) => Some(store.customer_history(c.customer_id)?),
+        Some((c, _)) => {
+            Some(store.customer_history_page(c.customer_id, app.history_limit(c.customer_id))?)
+        }
         None => None,
     };
     app.loaded_thread(thread, history);

@@ -18,6 +18,7 @@ use crate::tui::editor::Editor;
 use crate::tui::key::Key;
 use crate::tui::keymap::{Hint, Keymap, Lookup, Mode};
 
+mod customer;
 mod dead_letters;
 mod input;
 mod picker;
@@ -25,6 +26,7 @@ mod presence;
 mod report;
 mod state;
 
+pub use customer::{CardState, CardStep, CustomerState, parse_link};
 pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
 pub use picker::{CommandValues, PickerState, Preview, RepliesDesk};
 pub use presence::PresenceView;
@@ -122,6 +124,8 @@ pub enum Write {
     },
     /// Set my availability.
     Availability(Availability),
+    /// Link, unlink, tag, note or rename a customer.
+    Identity(crate::store::IdentityChange),
     /// Ask the email channel for this many more days of older mail in every folder.
     FetchOlder {
         /// How many days further back.
@@ -193,6 +197,8 @@ pub struct App {
     pub report: Option<ReportState>,
     /// Where saved files go when no path is given: the directory comptoir started in.
     pub save_dir: PathBuf,
+    /// The customer card and the history pane's paging.
+    pub customer: CustomerState,
     /// A conversation to select once the next queue page arrives.
     select_after_reload: Option<ConversationId>,
     keymap: Arc<Keymap>,
@@ -250,6 +256,7 @@ impl App {
             dead_letters: None,
             report: None,
             save_dir: PathBuf::from("."),
+            customer: CustomerState::default(),
             select_after_reload: None,
             keymap,
         }
@@ -283,6 +290,8 @@ impl App {
             Mode::Picker
         } else if self.cmdline.is_some() {
             Mode::Cmdline
+        } else if self.customer.card.is_some() {
+            Mode::Picker
         } else if self.compose.is_some() {
             Mode::Compose
         } else if self.dead_letters.is_some() {
@@ -581,6 +590,11 @@ impl App {
         {
             return effects;
         }
+        if self.customer.card.is_some()
+            && let Some(effects) = self.update_card(&action)
+        {
+            return effects;
+        }
         let selected = self.selected().map(|c| c.id);
         let thread_id = self.thread.conversation.as_ref().map(|c| c.id);
         // Actions on "the conversation" mean the open thread when it has focus.
@@ -601,6 +615,13 @@ impl App {
                 Vec::new()
             }
             Action::SaveAttachment { number, path } => self.save_attachment(number, path),
+            Action::CustomerCard
+            | Action::Link(_)
+            | Action::Unlink(_)
+            | Action::Tag(_)
+            | Action::Untag(_)
+            | Action::CustomerNote(_)
+            | Action::Rename(_) => self.update_identity(action),
             Action::Report(days) => self.open_report(days),
             Action::ChatPage => {
                 match self.widget_url.clone() {
@@ -878,32 +899,14 @@ impl App {
                     self.thread.scroll_from_bottom.saturating_add_signed(-delta);
                 Vec::new()
             }
-            Pane::History => {
-                let len = self
-                    .history
-                    .data
-                    .as_ref()
-                    .map_or(0, |h| h.conversations.len());
-                self.history.selected = self
-                    .history
-                    .selected
-                    .saturating_add_signed(delta)
-                    .min(len.saturating_sub(1));
-                Vec::new()
-            }
+            Pane::History => self.move_history(delta),
         }
     }
 
     fn open_from_history(&mut self) -> Vec<Effect> {
-        let Some(conv) = self
-            .history
-            .data
-            .as_ref()
-            .and_then(|h| h.conversations.get(self.history.selected))
-        else {
+        let Some(id) = self.history_conversation() else {
             return Vec::new();
         };
-        let id = conv.id;
         match self.queue.items.iter().position(|c| c.id == id) {
             Some(i) => {
                 self.queue.selected = i;

@@ -2,6 +2,7 @@
 //! every piece of untrusted text goes through [`crate::tui::text`] first.
 
 mod compose;
+mod customer;
 mod dead_letters;
 pub mod health;
 mod help;
@@ -35,6 +36,11 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     } else {
         draw_panes(app, &layout, buf);
     }
+    customer::draw(
+        app,
+        Rect::new(0, 0, area.width, area.height.saturating_sub(2)),
+        buf,
+    );
     status::draw(app, layout.status, buf);
     status::draw_cmdline(app, layout.cmdline, buf);
     if let Some(hints) = app.hints() {
@@ -84,7 +90,7 @@ fn cursor(app: &App, layout: &Layout) -> Option<Position> {
         let x = 1 + text::width(text::clean_line(before).as_str());
         return fit(layout.cmdline, x, 0);
     }
-    if app.dead_letters.is_some() {
+    if app.dead_letters.is_some() || app.customer.card.is_some() {
         return None;
     }
     let area = layout.compose?;
