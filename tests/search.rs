@@ -486,3 +486,179 @@ fn close_and_rare_words_rank_above_a_newer_weak_match() {
     assert_eq!(hits.len(), 30);
     assert!(hits.windows(2).all(|w| w[0].sent_at >= w[1].sent_at));
 }
+
+// ---------------------------------------------------------------------------------------
+// The TUI
+// ---------------------------------------------------------------------------------------
+
+mod tui {
+    use std::sync::Arc;
+
+    use comptoir::tui::action::Pane;
+    use comptoir::tui::app::{App, DEBOUNCE, Effect, SearchRow};
+    use comptoir::tui::key::parse_keys;
+    use comptoir::tui::keymap::Mode;
+    use comptoir::tui::{load_keymap, runner};
+
+    use super::*;
+
+    fn app(store: &mut Store, keymap: &str) -> App {
+        let km = load_keymap(Some(keymap), None).expect("keymap");
+        let me = store.ensure_agent("Léa").unwrap();
+        let mut app = App::new(me, "Léa", Arc::new(km), TimeZone::UTC, at(100 * HOUR));
+        app.resize(120, 40);
+        runner::reload(store, &mut app).unwrap();
+        app
+    }
+
+    fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+        parse_keys(keys)
+            .expect("keys parse")
+            .into_iter()
+            .flat_map(|k| app.key(k))
+            .collect()
+    }
+
+    /// Lets the debounce run out and carries out the search the way the runner does.
+    fn settle(app: &mut App, store: &mut Store) {
+        app.tick(app.now + DEBOUNCE);
+        let effects = app.search_due();
+        assert!(
+            matches!(effects.as_slice(), [Effect::Search(_)]),
+            "one search once typing paused: {effects:?}"
+        );
+        runner::apply(store, app, &effects[0], None).unwrap();
+    }
+
+    #[test]
+    fn typing_searches_after_a_pause_and_enter_opens_a_resolved_conversation() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "default");
+        assert!(
+            !app.queue.items.iter().any(|c| c.id == s.jean),
+            "Jean's conversation is resolved: the queue (open only) does not list it"
+        );
+        assert!(press(&mut app, "/").is_empty());
+        assert_eq!(app.mode(), Mode::Picker);
+        assert!(
+            press(&mut app, "robe").is_empty(),
+            "typing searches nothing yet"
+        );
+        assert!(app.search_due().is_empty(), "not before the pause");
+        settle(&mut app, &mut s.store);
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert_eq!(overlay.results.messages.len(), 2);
+        assert!(!overlay.is_stale());
+        assert_eq!(overlay.row(0), Some(SearchRow::Message(0)));
+
+        assert_eq!(press(&mut app, "<Enter>"), vec![Effect::Reload]);
+        assert!(app.search.overlay.is_none(), "opening closes the search");
+        assert_eq!(app.focus, Pane::Thread);
+        runner::reload(&mut s.store, &mut app).unwrap();
+        assert_eq!(app.selected().map(|c| c.id), Some(s.jean));
+        assert_eq!(
+            app.thread.conversation.as_ref().map(|c| c.id),
+            Some(s.jean),
+            "the thread shows the hit's conversation"
+        );
+        assert_eq!(app.thread.messages.len(), 2);
+
+        // Moving on drops the pinned row from the queue.
+        press(&mut app, "h");
+        press(&mut app, "j");
+        runner::reload(&mut s.store, &mut app).unwrap();
+        assert!(!app.queue.items.iter().any(|c| c.id == s.jean));
+        assert!(app.search.pinned.is_none());
+    }
+
+    #[test]
+    fn a_customer_hit_opens_their_newest_conversation_with_the_history_in_front() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "vim");
+        press(&mut app, "/dupont");
+        settle(&mut app, &mut s.store);
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert_eq!(overlay.results.customers.len(), 1);
+        assert_eq!(overlay.row(0), Some(SearchRow::Customer(0)));
+        press(&mut app, "<Enter>");
+        assert_eq!(app.focus, Pane::History);
+        runner::reload(&mut s.store, &mut app).unwrap();
+        assert_eq!(app.thread.conversation.as_ref().map(|c| c.id), Some(s.jean));
+    }
+
+    #[test]
+    fn moving_selects_among_customers_then_messages() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "default");
+        press(&mut app, "/colis");
+        settle(&mut app, &mut s.store);
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert!(overlay.results.customers.is_empty());
+        assert_eq!(overlay.results.messages.len(), 4);
+        press(&mut app, "<Down><Down>");
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert_eq!(overlay.selected, 2);
+        let hit = overlay.results.messages[2].conversation_id;
+        press(&mut app, "<Enter>");
+        runner::reload(&mut s.store, &mut app).unwrap();
+        assert_eq!(app.thread.conversation.as_ref().map(|c| c.id), Some(hit));
+    }
+
+    #[test]
+    fn a_bad_filter_shows_its_error_and_searches_nothing() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "default");
+        press(&mut app, "/colis channel:emial");
+        app.tick(app.now + DEBOUNCE);
+        assert!(app.search_due().is_empty());
+        let error = app.search.overlay.as_ref().unwrap().error.clone().unwrap();
+        assert!(error.contains("channel:emial is not a channel"), "{error}");
+        // Fixing it searches again.
+        press(&mut app, "<Backspace><Backspace><Backspace>ail");
+        settle(&mut app, &mut s.store);
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert!(overlay.error.is_none());
+        assert_eq!(overlay.results.messages.len(), 3);
+    }
+
+    #[test]
+    fn results_for_an_older_input_are_dropped() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "default");
+        press(&mut app, "/robe");
+        app.tick(app.now + DEBOUNCE);
+        let effects = app.search_due();
+        // The agent types on before the results come back.
+        press(&mut app, "s");
+        runner::apply(&mut s.store, &mut app, &effects[0], None).unwrap();
+        let overlay = app.search.overlay.as_ref().unwrap();
+        assert!(
+            overlay.results.messages.is_empty(),
+            "not the results of \"robe\""
+        );
+        assert!(overlay.is_stale());
+        settle(&mut app, &mut s.store);
+        assert!(!app.search.overlay.as_ref().unwrap().is_stale());
+    }
+
+    #[test]
+    fn the_search_command_runs_its_query_at_once_and_esc_closes() {
+        let mut s = shop();
+        let mut app = app(&mut s.store, "emacs");
+        let effects = press(&mut app, ":search from:karim<Enter>");
+        assert!(
+            matches!(effects.as_slice(), [Effect::Search(_)]),
+            "{effects:?}"
+        );
+        runner::apply(&mut s.store, &mut app, &effects[0], None).unwrap();
+        assert_eq!(
+            app.search.overlay.as_ref().unwrap().results.messages.len(),
+            2
+        );
+        press(&mut app, "<Esc>");
+        assert!(app.search.overlay.is_none());
+        // emacs opens search with C-s, as isearch.
+        press(&mut app, "<C-s>");
+        assert!(app.search.overlay.is_some());
+    }
+}

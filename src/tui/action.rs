@@ -121,6 +121,9 @@ pub enum Action {
     DeleteToLineEnd,
     /// Switches to one of the shipped keymaps (with the user's file merged over it).
     SetKeymap(String),
+    /// Opens the search over messages, notes, customers and handles, running the query
+    /// at once when one is given.
+    Search(Option<String>),
     /// Opens the dead-letter view: inbound messages that could not be stored.
     DeadLetters,
     /// Retries the selected dead letter (parses and stores it again).
@@ -287,6 +290,7 @@ commands! {
     "report", Arg::Optional("7d|30d|90d"), "Show the response report (first response, resolution, unanswered, volume)" => |a| {
         crate::report::parse_days(a).map(Action::Report)
     };
+    "search", Arg::Optional("QUERY: words, \"a phrase\", from: channel: status: before: after: is:note"), "Search messages, notes, customers and handles" => |a| Ok(Action::Search(a.map(str::to_owned)));
     "deadletters", Arg::None, "Show the dead letters (messages that could not be stored)" => |_| Ok(Action::DeadLetters);
     "deadletter.retry", Arg::None, "Retry the dead letter (parse and store it again)" => |_| Ok(Action::DeadLetterRetry);
     "deadletter.delete", Arg::None, "Delete the dead letter (asks first)" => |_| Ok(Action::DeadLetterDelete);

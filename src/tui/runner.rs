@@ -144,6 +144,7 @@ pub async fn run(
             _ = poll.tick() => {
                 let now = Timestamp::now();
                 app.tick(now);
+                effects.extend(app.search_due());
                 if presence.beat(&mut store, app.me, now) {
                     // Idleness and the grace period run out with no store change.
                     refresh_presence(&mut store, &mut app);
@@ -277,6 +278,12 @@ pub fn apply(
         | Effect::OpenEditor(_)
         | Effect::LoadKeymap(_)
         | Effect::ReplyVariables(_) => {}
+        Effect::Search(search) => {
+            // No reload: a search changes nothing but the overlay.
+            let results = store.search_query(&search.query, crate::tui::app::SEARCH_LIMIT);
+            app.loaded_search(&search.input, results.map_err(|e| e.to_string()));
+            return Ok(());
+        }
         Effect::Write(Write::Reply { conversation, text }) => {
             store.queue_reply(*conversation, app.me, text, now)?;
             if let Some(n) = outbox {
@@ -364,6 +371,7 @@ fn report(app: &mut App, report: Report) {
 /// A store failure.
 pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
     let queue = store.queue(&app.queue_filter())?;
+    let queue = app.pin_searched(queue, |id| store.conversation(id))?;
     let stats = store.stats()?;
     let agents = store.agents()?;
     let availability = agents

@@ -239,9 +239,12 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         let mut conds = sql_filters.clone();
         conds.push("m.kind = 'inbound'".to_owned());
         if let Some(f) = &fts {
+            // Checked message by message (FTS5 seeks each term to the rowid): a
+            // customer has a few dozen messages, a common word hundreds of thousands,
+            // which `m.id IN (SELECT …)` would gather first.
             args.push(Value::Text(f.clone()));
             conds.push(format!(
-                "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{})",
+                "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?{} AND rowid = m.id)",
                 args.len()
             ));
         }

@@ -24,6 +24,7 @@ mod input;
 mod picker;
 mod presence;
 mod report;
+mod search;
 mod state;
 
 pub use customer::{CardState, CardStep, CustomerState, parse_link};
@@ -31,6 +32,7 @@ pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
 pub use picker::{CommandValues, PickerState, Preview, RepliesDesk};
 pub use presence::PresenceView;
 pub use report::{PERIODS as REPORT_PERIODS, ReportState};
+pub use search::{DEBOUNCE, SEARCH_LIMIT, Search, SearchRequest, SearchRow, SearchState};
 
 pub use state::{
     Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
@@ -51,6 +53,8 @@ pub enum Effect {
     OpenEditor(String),
     /// Work on one dead letter; the result comes back as a notice.
     DeadLetter(DeadLetterOp),
+    /// Run a search; the results go to [`App::loaded_search`].
+    Search(SearchRequest),
     /// Compute the response report of the last this many days and hand it to
     /// [`App::loaded_report`].
     Report(u32),
@@ -193,6 +197,8 @@ pub struct App {
     pub dead_letter_count: u64,
     /// The dead-letter view, while open.
     pub dead_letters: Option<DeadLetterState>,
+    /// The search overlay, and a conversation opened from it.
+    pub search: Search,
     /// The report overlay, while open.
     pub report: Option<ReportState>,
     /// Where saved files go when no path is given: the directory comptoir started in.
@@ -254,6 +260,7 @@ impl App {
             health: Vec::new(),
             dead_letter_count: 0,
             dead_letters: None,
+            search: Search::default(),
             report: None,
             save_dir: PathBuf::from("."),
             customer: CustomerState::default(),
@@ -286,7 +293,11 @@ impl App {
     /// The keymap mode keys are looked up in right now.
     #[must_use]
     pub fn mode(&self) -> Mode {
-        if self.help.is_some() || self.picker.is_some() || self.report.is_some() {
+        if self.help.is_some()
+            || self.picker.is_some()
+            || self.report.is_some()
+            || self.search.overlay.is_some()
+        {
             Mode::Picker
         } else if self.cmdline.is_some() {
             Mode::Cmdline
@@ -569,6 +580,9 @@ impl App {
         if self.help.is_some() {
             return self.update_help(action);
         }
+        if self.search.overlay.is_some() {
+            return self.update_search(action);
+        }
         if self.cmdline.is_some() {
             return self.update_cmdline(action);
         }
@@ -606,6 +620,7 @@ impl App {
         match action {
             Action::Noop | Action::Confirm | Action::Insert(_) | Action::Paste(_) => Vec::new(),
             Action::SetKeymap(name) => vec![Effect::LoadKeymap(name)],
+            Action::Search(query) => self.open_search(query),
             Action::DeadLetters => {
                 self.dead_letters = Some(DeadLetterState::default());
                 vec![Effect::Reload]

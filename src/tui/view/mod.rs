@@ -10,6 +10,7 @@ mod history;
 pub mod picker;
 mod queue;
 mod report;
+mod search;
 mod status;
 mod thread;
 
@@ -52,10 +53,14 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
     if app.picker.is_some() {
         picker::draw(app, area, buf);
     }
+    search::draw(app, area, buf);
     if app.help.is_some() {
         help::draw(app, area, buf);
     }
     if let Some(pos) = cursor(app, &layout) {
+        frame.set_cursor_position(pos);
+    }
+    if let Some(pos) = search::cursor(app, area) {
         frame.set_cursor_position(pos);
     }
 }
