@@ -392,7 +392,7 @@ fn store_one(
             let reopen =
                 !inbound.automated && matches!(status, StatusName::Resolved | StatusName::Snoozed);
             if reopen {
-                tx.reopen(id)?;
+                tx.reopen(id, inbound.sent_at)?;
             }
             memo.remember_status(id, if reopen { StatusName::Open } else { status });
             if by_thread {

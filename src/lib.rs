@@ -19,5 +19,6 @@ pub mod replies;
 pub mod report;
 pub mod secret;
 pub mod serve;
+pub mod snooze;
 pub mod store;
 pub mod tui;

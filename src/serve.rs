@@ -94,6 +94,8 @@ impl ServeLock {
                 path: lock_file.clone(),
                 source,
             })?;
+        // Every agent's inbox opens it to see whether a serve runs (see `store::sharing`).
+        crate::store::share_file(&lock_file, &paths.data_dir);
         match file.try_lock() {
             Ok(()) => Ok(ServeLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(ServeError::Held {
@@ -131,6 +133,7 @@ pub async fn run(
         .map_err(|e| StoreError::Invalid(format!("store task failed: {e}")))??;
     let store = SharedStore::new(store);
     tracing::info!(store = %store_file.display(), "serve started");
+    let waker = tokio::spawn(crate::snooze::run(store.clone(), shutdown.clone()));
 
     let mut tasks = Vec::new();
     let mut outbox = Outbox::new(store.clone(), RetryPolicy::default());
@@ -200,6 +203,7 @@ pub async fn run(
             tracing::error!("a channel task ended abnormally: {e}");
         }
     }
+    let _ = waker.await;
     tracing::info!("serve stopped");
     Ok(())
 }

@@ -429,6 +429,21 @@ const DELIBERATELY_UNBOUND: &[(&str, &str, &str)] = &[
         "widget",
         "only the demo has a chat test page to show: a `:widget` command",
     ),
+    (
+        "default",
+        "unassign",
+        "the same as assign.none (U), under the name Chatwoot users type: an `:unassign` command",
+    ),
+    (
+        "vim",
+        "unassign",
+        "the same as assign.none (U), under the name Chatwoot users type: an `:unassign` command",
+    ),
+    (
+        "emacs",
+        "unassign",
+        "the same as assign.none (U), under the name Chatwoot users type: an `:unassign` command",
+    ),
 ];
 
 fn command_name(run: &str) -> &str {

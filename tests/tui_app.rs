@@ -186,7 +186,8 @@ fn every_binding_is_also_a_command() {
             conversation: ConversationId(1),
             status: Status::Snoozed {
                 until: now() + SignedDuration::from_hours(2)
-            }
+            },
+            seen: StatusName::Open,
         })]
     );
     press(&mut app, ":frobnicate<Enter>");
@@ -234,7 +235,8 @@ fn status_keys_act_on_the_selection_and_retry_needs_a_failed_reply() {
         press(&mut app, "d"),
         vec![Effect::Write(Write::Status {
             conversation: ConversationId(1),
-            status: Status::Resolved
+            status: Status::Resolved,
+            seen: StatusName::Open,
         })]
     );
     assert!(press(&mut app, "R").is_empty(), "nothing failed");

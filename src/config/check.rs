@@ -66,6 +66,7 @@ impl Checker<'_> {
         let presence = self.presence(raw.presence)?;
         let shop = self.shop(raw.shop)?;
         let replies = self.replies(raw.replies)?;
+        let workflow = self.workflow(raw.workflow)?;
 
         let mut config = Config {
             agent,
@@ -76,6 +77,7 @@ impl Checker<'_> {
             presence,
             shop,
             replies,
+            workflow,
             ..Config::default()
         };
 

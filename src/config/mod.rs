@@ -31,6 +31,9 @@ pub use replies::{
     BUILTIN_VARIABLES, CommandVariable, DEFAULT_VARIABLE_TIMEOUT_SECONDS,
     MAX_VARIABLE_TIMEOUT_SECONDS, RepliesConfig, ShopConfig,
 };
+mod workflow;
+
+pub use workflow::WorkflowConfig;
 
 /// Default Telegram Bot API endpoint.
 pub const TELEGRAM_API_BASE: &str = "https://api.telegram.org";
@@ -75,6 +78,8 @@ pub struct Config {
     pub hours: Option<HoursConfig>,
     /// `[presence]`: idleness and the chat's grace period.
     pub presence: PresenceConfig,
+    /// `[workflow]`: first-response targets.
+    pub workflow: WorkflowConfig,
     /// `[shop]`: the shop's name for canned replies.
     pub shop: ShopConfig,
     /// `[replies]`: the canned replies' folder and command variables.

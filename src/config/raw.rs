@@ -35,6 +35,7 @@ pub(super) struct RawConfig {
     pub(super) presence: Option<RawPresence>,
     pub(super) shop: Option<super::replies::RawShop>,
     pub(super) replies: Option<super::replies::RawReplies>,
+    pub(super) workflow: Option<super::workflow::RawWorkflow>,
 }
 
 #[derive(Deserialize)]

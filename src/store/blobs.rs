@@ -57,8 +57,13 @@ impl BlobStore {
                 }
                 let parent = path.parent().unwrap_or(Path::new("."));
                 std::fs::create_dir_all(parent)?;
+                // Agents who are other Unix users read these files too (see `sharing`).
+                let root = self.dir.parent().unwrap_or(Path::new("."));
+                super::sharing::share_dir(&self.dir, root);
+                super::sharing::share_dir(parent, root);
                 let tmp = parent.join(format!(".{sha}.{}.tmp", std::process::id()));
                 let mut file = std::fs::File::create(&tmp)?;
+                super::sharing::share_file(&tmp, root);
                 // Registered before writing, so a failed write still removes it.
                 pending.push((tmp, path, file.try_clone()?));
                 file.write_all(bytes)?;

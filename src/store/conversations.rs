@@ -1,9 +1,12 @@
-//! Conversations: the queue, its counts, status changes, assignment and labels.
+//! Conversations: the queue, its counts, status changes, assignment and labels. Every
+//! change an agent (or the clock) makes is logged in `conversation_events` by the same
+//! transaction (see [`super::events`]).
 
 use jiff::Timestamp;
 use rusqlite::types::{ToSql, Type};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::events::{self, EventKind};
 use super::{Result, Store, StoreError, Tx, ms, ts};
 use crate::model::{
     AgentId, Channel, Conversation, ConversationId, CustomerId, Status, StatusName,
@@ -21,6 +24,10 @@ pub struct QueueFilter {
     pub assignee: Option<AgentId>,
     /// Only conversations whose customer waits for an answer.
     pub unanswered: bool,
+    /// Only conversations with this label.
+    pub label: Option<String>,
+    /// Only conversations waiting past their channel's first-response target.
+    pub overdue: Option<Cutoffs>,
     /// Rows to skip.
     pub offset: u32,
     /// Rows to return at most.
@@ -34,6 +41,8 @@ impl Default for QueueFilter {
             channel: None,
             assignee: None,
             unanswered: false,
+            label: None,
+            overdue: None,
             offset: 0,
             limit: 100,
         }
@@ -53,6 +62,67 @@ pub struct QueueStats {
     pub unanswered: u64,
     /// When the longest-waiting of those started waiting.
     pub oldest_waiting: Option<Timestamp>,
+}
+
+/// First-response targets turned into moments: a customer waiting since before their
+/// channel's cut-off waits past the target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// For channels without a target of their own; `None`: no target.
+    pub default: Option<Timestamp>,
+    /// Channels with a target of their own.
+    pub channels: Vec<(Channel, Timestamp)>,
+}
+
+impl Cutoffs {
+    /// The cut-off for one channel, if it has a target.
+    #[must_use]
+    pub fn of(&self, channel: Channel) -> Option<Timestamp> {
+        self.channels
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map(|(_, t)| *t)
+            .or(self.default)
+    }
+}
+
+/// Who waits too long, for the status line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WaitingSummary {
+    /// Open or pending conversations waiting past their channel's target.
+    pub overdue: u64,
+    /// The channel of the longest wait, and since when.
+    pub oldest: Option<(Channel, Timestamp)>,
+}
+
+/// A status change as an agent asked for it: with the status they saw, so that a change
+/// someone else made in between is not silently overwritten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The new status.
+    pub status: Status,
+    /// The status the agent saw when they asked.
+    pub seen: StatusName,
+    /// Who asked.
+    pub by: AgentId,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// What became of a [`StatusChange`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusOutcome {
+    /// It was applied.
+    Applied,
+    /// Someone changed the status since the agent saw it; nothing was written.
+    Conflict {
+        /// The status now.
+        current: Status,
+        /// Who set it, when the log knows (`None`: comptoir itself, or before the log).
+        by: Option<String>,
+        /// When it was set, when the log knows.
+        at: Option<Timestamp>,
+    },
 }
 
 /// What `ingest` needs to open a conversation.
@@ -217,11 +287,20 @@ impl Tx<'_> {
         Ok(ConversationId(self.conn.last_insert_rowid()))
     }
 
-    /// Puts a resolved or snoozed conversation back in the open queue.
+    /// Puts a resolved or snoozed conversation back in the open queue because the
+    /// customer wrote at `at`, logging the change as comptoir's own.
     ///
     /// # Errors
     /// A store failure.
-    pub fn reopen(&mut self, id: ConversationId) -> Result<()> {
+    pub fn reopen(&mut self, id: ConversationId, at: Timestamp) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversation_events
+                   (conversation_id, at, agent_id, kind, old_value, new_value)
+                 SELECT id, ?2, NULL, 'status', status, 'open' FROM conversations
+                 WHERE id = ?1 AND status <> 'open'",
+            )?
+            .execute(params![id.0, ms(at)])?;
         self.conn
             .prepare_cached(
                 "UPDATE conversations SET status = 'open', snoozed_until = NULL WHERE id = ?1",
@@ -357,6 +436,16 @@ impl Store {
         if filter.unanswered {
             clauses.push("c.waiting_since IS NOT NULL".to_owned());
         }
+        if let Some(label) = &filter.label {
+            args.push(Box::new(label.clone()));
+            clauses.push(format!(
+                "c.id IN (SELECT conversation_id FROM conversation_labels WHERE label = ?{})",
+                args.len()
+            ));
+        }
+        if let Some(cutoffs) = &filter.overdue {
+            clauses.push(overdue_clause(cutoffs, &mut args));
+        }
         // The page's ids come from the index alone; only those rows are then joined
         // and labelled, so a deep page or a several-status filter doesn't join and sort
         // every row it skips.
@@ -416,96 +505,249 @@ impl Store {
         })
     }
 
-    /// Changes a conversation's status. Snoozing needs a time in the future.
+    /// How many conversations wait past their channel's target, and which channel the
+    /// longest wait is on. Each count reads one index range per channel and status.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn waiting_summary(&mut self, cutoffs: &Cutoffs) -> Result<WaitingSummary> {
+        self.read(|conn| {
+            let mut summary = WaitingSummary::default();
+            // `queue_rank` is `waiting_since` for a waiting conversation and far above
+            // any time otherwise, so "waiting since before the cut-off" is a range of
+            // the (channel, status, queue_rank) index.
+            let mut count = conn.prepare_cached(
+                "SELECT count(*) FROM conversations
+                 WHERE channel = ?1 AND status = ?2 AND queue_rank <= ?3",
+            )?;
+            for channel in Channel::ALL {
+                let Some(cut) = cutoffs.of(channel) else {
+                    continue;
+                };
+                for status in ["open", "pending"] {
+                    let n: i64 = count
+                        .query_row(params![channel.as_str(), status, ms(cut)], |r| r.get(0))?;
+                    summary.overdue += u64::try_from(n).unwrap_or(0);
+                }
+            }
+            let mut oldest = conn.prepare_cached(
+                "SELECT channel, waiting_since FROM conversations
+                 WHERE status = ?1 AND waiting_since IS NOT NULL
+                 ORDER BY waiting_since LIMIT 1",
+            )?;
+            for status in ["open", "pending"] {
+                let row: Option<(String, i64)> = oldest
+                    .query_row([status], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((channel, since)) = row
+                    && let Ok(channel) = channel.parse::<Channel>()
+                    && summary.oldest.is_none_or(|(_, t)| ts(since) < t)
+                {
+                    summary.oldest = Some((channel, ts(since)));
+                }
+            }
+            Ok(summary)
+        })
+    }
+
+    /// When the next snoozed conversation is due to wake, if any is snoozed.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn next_wake(&mut self) -> Result<Option<Timestamp>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT min(snoozed_until) FROM conversations WHERE status = 'snoozed'",
+                )?
+                .query_row([], |r| r.get::<_, Option<i64>>(0))?
+                .map(ts))
+        })
+    }
+
+    /// Changes a conversation's status, as comptoir itself (no agent, no check of what
+    /// was seen): the demo, imports, tests. Snoozing needs a time in the future.
     ///
     /// # Errors
     /// [`StoreError::NotFound`], [`StoreError::Invalid`] for a snooze in the past, or a
     /// store failure.
     pub fn set_status(&mut self, id: ConversationId, status: Status, now: Timestamp) -> Result<()> {
-        let until = match status {
-            Status::Snoozed { until } if until <= now => {
-                return Err(StoreError::Invalid(
-                    "a snooze must end in the future".into(),
-                ));
-            }
-            Status::Snoozed { until } => Some(ms(until)),
-            _ => None,
-        };
+        let until = snooze_until(status, now)?;
         self.write(|tx| {
-            let changed = tx
-                .conn
-                .prepare_cached(
-                    "UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id.0, status.name().as_str(), until])?;
-            if changed == 0 {
-                return Err(StoreError::NotFound("conversation"));
-            }
-            Ok(())
+            let old = current_status(tx.conn, id)?.ok_or(StoreError::NotFound("conversation"))?;
+            write_status(tx.conn, id, old, status, until, None, now)
         })
     }
 
-    /// Assigns a conversation to an agent, or to nobody.
+    /// Changes a conversation's status for an agent, only if it still has the status they
+    /// saw (compare-and-set): otherwise nothing is written and the outcome says who
+    /// changed it, and when.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], [`StoreError::Invalid`] for a snooze in the past, or a
+    /// store failure.
+    pub fn change_status(
+        &mut self,
+        id: ConversationId,
+        change: StatusChange,
+    ) -> Result<StatusOutcome> {
+        let until = snooze_until(change.status, change.now)?;
+        self.write(|tx| {
+            let old = current_status(tx.conn, id)?.ok_or(StoreError::NotFound("conversation"))?;
+            if old.name() != change.seen {
+                let last = events::latest(tx.conn, id, EventKind::Status)?
+                    .filter(|e| e.new_value.as_deref() == Some(old.name().as_str()));
+                return Ok(StatusOutcome::Conflict {
+                    current: old,
+                    by: last.as_ref().and_then(|e| e.agent_name.clone()),
+                    at: last.map(|e| e.at),
+                });
+            }
+            write_status(
+                tx.conn,
+                id,
+                old,
+                change.status,
+                until,
+                Some(change.by),
+                change.now,
+            )?;
+            Ok(StatusOutcome::Applied)
+        })
+    }
+
+    /// Assigns a conversation to an agent, or to nobody, as comptoir itself.
     ///
     /// # Errors
     /// [`StoreError::NotFound`], or a store failure (an unknown agent included).
     pub fn assign(&mut self, id: ConversationId, agent: Option<AgentId>) -> Result<()> {
+        self.assign_by(id, agent, None, Timestamp::now())
+    }
+
+    /// Assigns a conversation to an agent, or to nobody, on `by`'s behalf, logging who
+    /// had it before.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], or a store failure (an unknown agent included).
+    pub fn assign_by(
+        &mut self,
+        id: ConversationId,
+        agent: Option<AgentId>,
+        by: Option<AgentId>,
+        now: Timestamp,
+    ) -> Result<()> {
         self.write(|tx| {
-            let changed = tx
+            let name = |conn: &Connection, agent: Option<i64>| -> Result<Option<String>> {
+                let Some(agent) = agent else {
+                    return Ok(None);
+                };
+                Ok(conn
+                    .prepare_cached("SELECT name FROM agents WHERE id = ?1")?
+                    .query_row([agent], |r| r.get(0))
+                    .optional()?)
+            };
+            let old: Option<Option<i64>> = tx
                 .conn
-                .prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
-                .execute(params![id.0, agent.map(|a| a.0)])?;
-            if changed == 0 {
+                .prepare_cached("SELECT assignee_id FROM conversations WHERE id = ?1")?
+                .query_row([id.0], |r| r.get(0))
+                .optional()?;
+            let Some(old) = old else {
                 return Err(StoreError::NotFound("conversation"));
+            };
+            let new = agent.map(|a| a.0);
+            if old == new {
+                return Ok(());
             }
-            Ok(())
+            tx.conn
+                .prepare_cached("UPDATE conversations SET assignee_id = ?2 WHERE id = ?1")?
+                .execute(params![id.0, new])?;
+            let (old, new) = (name(tx.conn, old)?, name(tx.conn, new)?);
+            events::log(
+                tx.conn,
+                id,
+                now,
+                by,
+                EventKind::Assignee,
+                old.as_deref(),
+                new.as_deref(),
+            )
         })
     }
 
-    /// Adds a label (no-op if present).
+    /// Adds a label (no-op if present), as comptoir itself.
     ///
     /// # Errors
     /// An empty label, an unknown conversation, or a store failure.
     pub fn add_label(&mut self, id: ConversationId, label: &str) -> Result<()> {
-        let label = label.trim();
-        if label.is_empty() || label.contains('\u{1f}') {
-            return Err(StoreError::Invalid(format!("not a label: {label:?}")));
-        }
-        self.write(|tx| {
-            tx.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO conversation_labels (conversation_id, label) VALUES (?1, ?2)",
-                )?
-                .execute(params![id.0, label])
-                .map_err(|e| match StoreError::from(e) {
-                    e if e.is_about_the_data() => StoreError::NotFound("conversation"),
-                    e => e,
-                })?;
-            Ok(())
-        })
+        self.label_by(id, label, true, None, Timestamp::now())
     }
 
-    /// Removes a label (no-op if absent).
+    /// Removes a label (no-op if absent), as comptoir itself.
     ///
     /// # Errors
     /// A store failure.
     pub fn remove_label(&mut self, id: ConversationId, label: &str) -> Result<()> {
+        self.label_by(id, label, false, None, Timestamp::now())
+    }
+
+    /// Adds (`add`) or removes a label on `by`'s behalf; a change that changes nothing
+    /// (the label was already there, or already gone) is not logged.
+    ///
+    /// # Errors
+    /// An empty label, an unknown conversation, or a store failure.
+    pub fn label_by(
+        &mut self,
+        id: ConversationId,
+        label: &str,
+        add: bool,
+        by: Option<AgentId>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let label = label.trim();
+        if add && (label.is_empty() || label.contains('\u{1f}')) {
+            return Err(StoreError::Invalid(format!("not a label: {label:?}")));
+        }
         self.write(|tx| {
-            tx.conn
-                .prepare_cached(
-                    "DELETE FROM conversation_labels WHERE conversation_id = ?1 AND label = ?2",
-                )?
-                .execute(params![id.0, label.trim()])?;
-            Ok(())
+            let changed = if add {
+                tx.conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO conversation_labels (conversation_id, label) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![id.0, label])
+                    .map_err(|e| match StoreError::from(e) {
+                        e if e.is_about_the_data() => StoreError::NotFound("conversation"),
+                        e => e,
+                    })?
+            } else {
+                tx.conn
+                    .prepare_cached(
+                        "DELETE FROM conversation_labels WHERE conversation_id = ?1 AND label = ?2",
+                    )?
+                    .execute(params![id.0, label])?
+            };
+            if changed == 0 {
+                return Ok(());
+            }
+            let (old, new) = if add { (None, Some(label)) } else { (Some(label), None) };
+            events::log(tx.conn, id, now, by, EventKind::Label, old, new)
         })
     }
 
-    /// Brings back every snoozed conversation whose time has come; returns how many.
+    /// Brings back every snoozed conversation whose time has come, logging each wake-up
+    /// at its snooze's end as comptoir's own change; returns how many.
     ///
     /// # Errors
     /// A store failure.
     pub fn wake_snoozed(&mut self, now: Timestamp) -> Result<usize> {
         self.write(|tx| {
+            tx.conn
+                .prepare_cached(
+                    "INSERT INTO conversation_events
+                       (conversation_id, at, agent_id, kind, old_value, new_value)
+                     SELECT id, snoozed_until, NULL, 'status', 'snoozed', 'open'
+                     FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ?1",
+                )?
+                .execute([ms(now)])?;
             Ok(tx
                 .conn
                 .prepare_cached(
@@ -515,6 +757,77 @@ impl Store {
                 .execute([ms(now)])?)
         })
     }
+}
+
+/// The snooze's end to store, refusing one that is already over.
+fn snooze_until(status: Status, now: Timestamp) -> Result<Option<i64>> {
+    match status {
+        Status::Snoozed { until } if until <= now => Err(StoreError::Invalid(
+            "a snooze must end in the future".into(),
+        )),
+        Status::Snoozed { until } => Ok(Some(ms(until))),
+        _ => Ok(None),
+    }
+}
+
+/// A conversation's status as stored.
+fn current_status(conn: &Connection, id: ConversationId) -> Result<Option<Status>> {
+    Ok(conn
+        .prepare_cached("SELECT status, snoozed_until FROM conversations WHERE id = ?1")?
+        .query_row([id.0], |r| {
+            let name: String = r.get(0)?;
+            let until: Option<i64> = r.get(1)?;
+            Ok(match name.as_str() {
+                "pending" => Status::Pending,
+                "resolved" => Status::Resolved,
+                "snoozed" => Status::Snoozed {
+                    until: ts(until.unwrap_or(0)),
+                },
+                _ => Status::Open,
+            })
+        })
+        .optional()?)
+}
+
+/// Writes a status and logs it when its name changes (a longer snooze is no event).
+fn write_status(
+    conn: &Connection,
+    id: ConversationId,
+    old: Status,
+    status: Status,
+    until: Option<i64>,
+    by: Option<AgentId>,
+    now: Timestamp,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1")?
+        .execute(params![id.0, status.name().as_str(), until])?;
+    if old.name() != status.name() {
+        events::log(
+            conn,
+            id,
+            now,
+            by,
+            EventKind::Status,
+            Some(old.name().as_str()),
+            Some(status.name().as_str()),
+        )?;
+    }
+    Ok(())
+}
+
+/// `waiting past the target` as SQL: a CASE over the channels with a target of their own,
+/// the default for the rest (none: nothing matches).
+fn overdue_clause(cutoffs: &Cutoffs, args: &mut Vec<Box<dyn ToSql>>) -> String {
+    let mut case = String::from("CASE c.channel");
+    for (channel, cut) in &cutoffs.channels {
+        args.push(Box::new(channel.as_str()));
+        let a = args.len();
+        args.push(Box::new(ms(*cut)));
+        case.push_str(&format!(" WHEN ?{a} THEN ?{}", args.len()));
+    }
+    args.push(Box::new(cutoffs.default.map_or(i64::MIN, ms)));
+    case.push_str(&format!(" ELSE ?{} END", args.len()));
+    format!("(c.waiting_since IS NOT NULL AND c.waiting_since <= {case})")
 }
 
 pub(super) fn one(conn: &Connection, id: ConversationId) -> Result<Option<Conversation>> {

@@ -5,6 +5,7 @@
 //! Writes that must be atomic together (an inbound message, its customer and its
 //! conversation) go through [`Store::write`], which hands out a [`Tx`].
 
+mod activity;
 mod agents;
 mod blobs;
 mod checkpoint;
@@ -13,6 +14,7 @@ mod conversations;
 mod customers;
 mod dead_letters;
 mod email_sync;
+mod events;
 mod export;
 mod health;
 mod identity;
@@ -22,6 +24,7 @@ mod migrations;
 mod outbox;
 mod report;
 mod search;
+mod sharing;
 mod suggestions;
 mod webhooks;
 
@@ -32,12 +35,16 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+pub use activity::{ACTIVITY_REFRESH, ACTIVITY_STALE, Activity};
 pub use blobs::BlobStore;
 pub use continuity::FollowUpTarget;
-pub use conversations::{QueueFilter, QueueStats};
+pub use conversations::{
+    Cutoffs, QueueFilter, QueueStats, StatusChange, StatusOutcome, WaitingSummary,
+};
 pub use customers::{CustomerHistory, TIMELINE_PAGE, TimelineEntry};
 pub use dead_letters::DeadLetter;
 pub use email_sync::EmailHorizon;
+pub use events::{ConversationEvent, EventKind};
 pub use export::{ExportCounts, ExportError, ExportFilter, ExportRecord};
 pub use identity::{Claim, CustomerCard, CustomerNote, IdentityChange, LinkRecord};
 pub use mentions::Mentions;
@@ -45,6 +52,7 @@ pub use migrations::SCHEMA_VERSION;
 pub use outbox::AWAY_PERIOD;
 pub use report::{MessageCount, ReportRows, ResolvedRow, SliceCount, StartedRow, WaitingRow};
 pub use search::{CustomerHit, QueryError, SearchHit, SearchQuery, SearchResults, Snippet, Term};
+pub use sharing::{is_shared, share_file};
 pub use suggestions::{Reason, SCANNED_MESSAGES, Shared, Source, Suggestion};
 pub use webhooks::WebhookReceipt;
 
@@ -442,12 +450,14 @@ fn check_header(path: &Path) -> Result<()> {
     }
 }
 
-/// The store holds customers' messages: only its owner may read it.
+/// The store holds customers' messages: only its owner may read it, or its group when the
+/// data dir is shared with one (see `sharing`).
 fn restrict_permissions(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        let mode = sharing::file_mode(path.parent().unwrap_or(Path::new(".")));
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
             tracing::warn!(path = %path.display(), error = %e, "cannot restrict store permissions");
         }
     }

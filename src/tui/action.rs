@@ -85,6 +85,18 @@ pub enum Action {
     AssignMe,
     /// Unassigns the selected conversation.
     Unassign,
+    /// Assigns the selected conversation to the agent with this name (a unique
+    /// case-insensitive prefix will do); without one, asks for it on the command line.
+    AssignTo(Option<String>),
+    /// Adds a label to the selected conversation; without one, asks for it.
+    Label(Option<String>),
+    /// Removes a label from the selected conversation; without one, asks for it.
+    Unlabel(Option<String>),
+    /// Shows only conversations with this label (`all` lifts it); without one, asks.
+    FilterLabel(Option<String>),
+    /// Shows only conversations waiting past their first-response target, or lifts that
+    /// filter.
+    FilterOverdue,
     /// Marks me available for live chat.
     Available,
     /// Marks me away.
@@ -264,6 +276,12 @@ commands! {
     "reply.retry", Arg::None, "Retry failed replies" => |_| Ok(Action::RetryFailed);
     "assign.me", Arg::None, "Assign it to me" => |_| Ok(Action::AssignMe);
     "assign.none", Arg::None, "Unassign it" => |_| Ok(Action::Unassign);
+    "assign", Arg::Optional("NAME (an agent; a unique prefix will do)"), "Assign it to an agent" => |a| Ok(Action::AssignTo(a.map(str::to_owned)));
+    "unassign", Arg::None, "Unassign it (as assign.none)" => |_| Ok(Action::Unassign);
+    "label", Arg::Optional("NAME"), "Add a label" => |a| Ok(Action::Label(a.map(str::to_owned)));
+    "unlabel", Arg::Optional("NAME"), "Remove a label" => |a| Ok(Action::Unlabel(a.map(str::to_owned)));
+    "filter.label", Arg::Optional("NAME|all"), "Only one label" => |a| Ok(Action::FilterLabel(a.map(str::to_owned)));
+    "filter.overdue", Arg::None, "Only past the first-response target (toggle)" => |_| Ok(Action::FilterOverdue);
     "available", Arg::None, "I am available for live chat" => |_| Ok(Action::Available);
     "away", Arg::None, "I am away" => |_| Ok(Action::Away);
     "availability.toggle", Arg::None, "Switch available / away" => |_| Ok(Action::ToggleAvailability);

@@ -4,6 +4,7 @@
 //! it; it never talks to a channel.
 
 pub mod action;
+pub mod activity;
 pub mod app;
 pub mod chores;
 pub mod editor;

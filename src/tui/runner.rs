@@ -94,6 +94,7 @@ pub async fn run(
         store.set_availability(app.me, Availability::Available)?;
     }
     let mut presence = Presence::default();
+    let mut teamwork = crate::tui::activity::Teamwork::new();
     presence.beat(&mut store, app.me, Timestamp::now());
     presence.input(&mut store, app.me, Timestamp::now());
     let size = terminal.size()?;
@@ -144,6 +145,7 @@ pub async fn run(
             _ = poll.tick() => {
                 let now = Timestamp::now();
                 app.tick(now);
+                dirty |= teamwork.tick(&mut store, &mut app, now);
                 effects.extend(app.search_due());
                 if presence.beat(&mut store, app.me, now) {
                     // Idleness and the grace period run out with no store change.
@@ -204,6 +206,7 @@ pub async fn run(
         }
     }
     drop(guard);
+    teamwork.leave(&mut store, app.me);
     // Leaving the inbox is leaving the desk.
     store.set_availability(app.me, Availability::Offline)?;
     Ok(())
@@ -296,9 +299,15 @@ pub fn apply(
         Effect::Write(Write::Status {
             conversation,
             status,
+            seen,
         }) => {
-            store.set_status(*conversation, *status, now)?;
+            crate::tui::activity::change_status(store, app, *conversation, *status, *seen, now)?;
         }
+        Effect::Write(Write::Label {
+            conversation,
+            label,
+            add,
+        }) => store.label_by(*conversation, label, *add, Some(app.me), now)?,
         Effect::Write(Write::RetryFailed { conversation }) => {
             for m in store.thread(*conversation)? {
                 if m.kind == MessageKind::Outbound
@@ -314,7 +323,7 @@ pub fn apply(
         Effect::Write(Write::Assign {
             conversation,
             agent,
-        }) => store.assign(*conversation, *agent)?,
+        }) => store.assign_by(*conversation, *agent, Some(app.me), now)?,
         Effect::Write(Write::Availability(a)) => store.set_availability(app.me, *a)?,
         Effect::Write(Write::Identity(change)) => {
             app.notice(&store.change_identity(change, app.me, now)?);
@@ -381,6 +390,7 @@ pub fn reload(store: &mut Store, app: &mut App) -> Result<(), StoreError> {
     app.loaded_queue(queue, stats, availability);
     app.loaded_agents(&agents);
     app.loaded_health(store.channel_health()?, store.dead_letter_count()?);
+    crate::tui::activity::load(store, app)?;
     if app.dead_letters.is_some() {
         app.loaded_dead_letters(store.dead_letters()?);
         if let Some(id) = app.selected_dead_letter().map(|d| d.id)

@@ -58,6 +58,12 @@ impl App {
                     self.flash(&refusal, true);
                     return Some(Vec::new());
                 }
+                if kind == ComposeKind::Reply
+                    && let Some(warning) = self.reply_collision(conversation)
+                {
+                    self.flash(&warning, true);
+                    return Some(Vec::new());
+                }
                 self.compose = None;
                 return Some(match kind {
                     ComposeKind::Reply => {

@@ -26,6 +26,7 @@ mod presence;
 mod report;
 mod search;
 mod state;
+mod teamwork;
 
 pub use customer::{CardState, CardStep, CustomerState, parse_link};
 pub use dead_letters::{DeadLetterState, MAX_HEADER_LINES, header_lines};
@@ -33,6 +34,7 @@ pub use picker::{CommandValues, PickerState, Preview, RepliesDesk};
 pub use presence::PresenceView;
 pub use report::{PERIODS as REPORT_PERIODS, ReportState};
 pub use search::{DEBOUNCE, SEARCH_LIMIT, Search, SearchRequest, SearchRow, SearchState};
+pub use teamwork::{Marker, TeamworkState};
 
 pub use state::{
     Compose, ComposeKind, Confirm, Flash, Help, HistoryState, QueueState, ThreadState,
@@ -107,12 +109,23 @@ pub enum Write {
         /// What.
         text: String,
     },
-    /// Change a status.
+    /// Change a status, unless someone changed it since the agent saw it.
     Status {
         /// Which conversation.
         conversation: ConversationId,
         /// The new status.
         status: Status,
+        /// The status the agent saw.
+        seen: StatusName,
+    },
+    /// Add or remove a label.
+    Label {
+        /// Which conversation.
+        conversation: ConversationId,
+        /// The label.
+        label: String,
+        /// Add it (else remove it).
+        add: bool,
     },
     /// Queue this conversation's failed replies again.
     RetryFailed {
@@ -205,6 +218,8 @@ pub struct App {
     pub save_dir: PathBuf,
     /// The customer card and the history pane's paging.
     pub customer: CustomerState,
+    /// The other agents, the targets, and what keeps agents from overwriting each other.
+    pub teamwork: TeamworkState,
     /// A conversation to select once the next queue page arrives.
     select_after_reload: Option<ConversationId>,
     keymap: Arc<Keymap>,
@@ -264,6 +279,7 @@ impl App {
             report: None,
             save_dir: PathBuf::from("."),
             customer: CustomerState::default(),
+            teamwork: TeamworkState::default(),
             select_after_reload: None,
             keymap,
         }
@@ -333,7 +349,7 @@ impl App {
     pub fn queue_filter(&self) -> QueueFilter {
         let mut f = self.queue.filter.clone();
         f.assignee = self.queue.mine.then_some(self.me);
-        f
+        self.with_overdue(f)
     }
 
     /// Applies a freshly loaded queue page. The selection stays on the same
@@ -740,6 +756,7 @@ impl App {
                     ..QueueFilter::default()
                 };
                 self.queue.mine = false;
+                self.teamwork.overdue_only = false;
                 self.refilter("filters cleared")
             }
             Action::ToggleQuotes => {
@@ -761,6 +778,7 @@ impl App {
                     conversation,
                     editor: Editor::new(),
                 });
+                self.start_draft(conversation);
                 if self.focus == Pane::Queue {
                     self.focus = Pane::Thread;
                 }
@@ -813,6 +831,11 @@ impl App {
             }
             Action::AssignMe => self.assign(target, Some(self.me)),
             Action::Unassign => self.assign(target, None),
+            Action::AssignTo(name) => self.assign_named(target, name),
+            Action::Label(name) => self.label(target, name, true),
+            Action::Unlabel(name) => self.label(target, name, false),
+            Action::FilterLabel(name) => self.filter_label(name),
+            Action::FilterOverdue => self.filter_overdue(),
             Action::Available => self.set_availability(Availability::Available),
             Action::Away => self.set_availability(Availability::Away),
             Action::ToggleAvailability => {
@@ -960,10 +983,15 @@ impl App {
             self.flash("No conversation selected", true);
             return Vec::new();
         };
+        let Some(seen) = self.seen_status(conversation) else {
+            self.flash("No conversation selected", true);
+            return Vec::new();
+        };
         self.flash(&format!("Conversation {what}"), false);
         vec![Effect::Write(Write::Status {
             conversation,
             status,
+            seen,
         })]
     }
 

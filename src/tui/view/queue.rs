@@ -1,4 +1,6 @@
-//! The queue: one row per conversation, longest waiting first.
+//! The queue: one row per conversation, longest waiting first. A row shows its labels,
+//! which other agents have it open or are replying to it (`✎ Camille`, `👁 Karim`), and
+//! its wait in white on red once past the channel's first-response target.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{ago, channel_color, channel_label, inner, pane_block, pane_title};
-use crate::model::{Status, StatusName};
+use crate::model::{Conversation, Status, StatusName};
 use crate::tui::action::Pane;
 use crate::tui::app::App;
 use crate::tui::text;
@@ -33,6 +35,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     }
     if f.unanswered {
         what.push("unanswered".to_owned());
+    }
+    if let Some(label) = &f.label {
+        what.push(format!("#{}", text::clean_line(label)));
+    }
+    if app.teamwork.overdue_only {
+        what.push("overdue".to_owned());
     }
     let title = pane_title(
         &format!("Queue · {} · {}", what.join(" · "), app.queue.items.len()),
@@ -72,11 +80,15 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
             (false, Status::Pending) => Span::styled("… ", Style::new().fg(Color::DarkGray)),
             _ => Span::raw("  "),
         };
+        let overdue = app.overdue(c.channel, c.waiting_since);
         let age = ago(app.now, c.waiting_since.unwrap_or(c.last_message_at));
+        let age = if overdue { format!("!{age}") } else { age };
         let name = c.customer_name.as_deref().unwrap_or(&c.peer);
         let name = text::truncate(&text::clean_line(name), name_width);
         let name_pad = name_width.saturating_sub(text::width(name.as_str()));
-        let used = 2 + 6 + name_width + 1 + 1 + age.len();
+        let tags = extras(app, c, width / 3);
+        let tags_width: usize = tags.iter().map(|s| text::width(&s.content)).sum();
+        let used = 2 + 6 + name_width + 1 + 1 + age.len() + tags_width;
         let preview = match (&c.subject, c.channel) {
             (Some(s), crate::model::Channel::Email) if !s.is_empty() => {
                 format!("{s} — {}", c.preview)
@@ -103,11 +115,19 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
                 },
             ),
             Span::raw(" ".repeat(gap.max(1))),
-            Span::styled(
-                age,
-                Style::new().fg(if waiting { Color::Red } else { Color::DarkGray }),
-            ),
         ];
+        row.extend(tags);
+        row.push(Span::styled(
+            age,
+            if overdue {
+                Style::new()
+                    .fg(Color::White)
+                    .bg(Color::Red)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::new().fg(if waiting { Color::Red } else { Color::DarkGray })
+            },
+        ));
         if selected {
             for span in &mut row {
                 span.style = span.style.add_modifier(Modifier::REVERSED);
@@ -116,4 +136,46 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
         let y = inner.y + u16::try_from(i - top).unwrap_or(0);
         Line::from(row).render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
+}
+
+/// The labels and the other agents' markers of a row, at most `room` columns wide: the
+/// markers first (who is replying matters most), then as many labels as fit.
+fn extras(app: &App, c: &Conversation, room: usize) -> Vec<Span<'static>> {
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    let mut push = |out: &mut Vec<Span<'static>>, text: String, style: Style| -> bool {
+        let w = text::width(&text) + 1;
+        if used + w > room {
+            return false;
+        }
+        used += w;
+        out.push(Span::styled(text, style));
+        out.push(Span::raw(" "));
+        true
+    };
+    for m in app.markers(c.id) {
+        let name = text::truncate(&text::clean_line(&m.name), 12).to_string();
+        let (mark, style) = if m.replying {
+            (
+                "✎",
+                Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            )
+        } else {
+            ("👁", Style::new().fg(Color::Blue))
+        };
+        if !push(&mut out, format!("{mark} {name}"), style) {
+            break;
+        }
+    }
+    for label in &c.labels {
+        let label = text::truncate(&text::clean_line(label), 16).to_string();
+        if !push(
+            &mut out,
+            format!("#{label}"),
+            Style::new().fg(Color::Magenta),
+        ) {
+            break;
+        }
+    }
+    out
 }

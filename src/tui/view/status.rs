@@ -132,13 +132,35 @@ fn segments(app: &App, width: u16) -> Vec<Segment> {
         ),
     ]);
     if let Some(oldest) = s.oldest_waiting {
-        segments.push(Segment::new(
-            DROP_OLDEST,
-            vec![vec![Span::styled(
-                format!(" · oldest {}", ago(app.now, oldest)),
-                Style::new().fg(Color::Red),
-            )]],
-        ));
+        // Past its channel's first-response target, the oldest wait is an alarm; the
+        // count of overdue conversations follows it.
+        let channel = app.teamwork.waiting.oldest.map(|(c, _)| c);
+        let late = channel.is_some_and(|c| app.overdue(c, Some(oldest)));
+        let style = if late {
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Yellow)
+        };
+        let overdue = app.teamwork.waiting.overdue;
+        let mut texts = Vec::new();
+        if overdue > 0 {
+            texts.push(vec![
+                Span::raw(" · "),
+                Span::styled(format!("oldest {}", ago(app.now, oldest)), style),
+                Span::styled(
+                    format!(" · {overdue} overdue"),
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ),
+            ]);
+        }
+        texts.push(vec![
+            Span::raw(" · "),
+            Span::styled(format!("oldest {}", ago(app.now, oldest)), style),
+        ]);
+        segments.push(Segment::new(DROP_OLDEST, texts));
     }
     for label in health::labels(&app.health, app.now, &app.tz) {
         let drop = match label.kind {

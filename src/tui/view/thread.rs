@@ -1,5 +1,7 @@
 //! The open conversation: every message with its author, channel, time in the agent's
-//! zone and, for replies, where delivery stands. Quoted email text is folded.
+//! zone and, for replies, where delivery stands. Quoted email text is folded. The title
+//! carries the assignee and the labels; the last lines say which other agents have the
+//! conversation open and who is writing a reply ("Camille is replying…").
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -38,6 +40,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
         c.channel,
         text::clean_line(&c.account)
     );
+    if let Some(name) = c.assignee.and_then(|a| app.agent_name(a)) {
+        title = format!("{title} · → {}", text::clean_line(name));
+    }
+    for label in &c.labels {
+        title = format!("{title} #{}", text::clean_line(label));
+    }
     if let Some(subject) = &c.subject {
         title = format!("{title} · {}", text::clean_line(subject));
     }
@@ -50,7 +58,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, focused: bool, columns: u8)
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let lines = lines(app, &app.thread.messages, usize::from(inner.width));
+    let mut lines = lines(app, &app.thread.messages, usize::from(inner.width));
+    lines.extend(others(app, c.id));
     let height = usize::from(inner.height);
     let max_scroll = lines.len().saturating_sub(height);
     let scroll = app.thread.scroll_from_bottom.min(max_scroll);
@@ -206,4 +215,39 @@ fn header(app: &App, m: &Message) -> Line<'static> {
 /// A size in the unit that reads best.
 fn size(bytes: u64) -> String {
     crate::tui::files::human_size(bytes)
+}
+
+/// "Camille is replying…" and "Karim is viewing", under the newest message.
+fn others(app: &App, id: crate::model::ConversationId) -> Vec<Line<'static>> {
+    let markers = app.markers(id);
+    if markers.is_empty() {
+        return Vec::new();
+    }
+    let names = |replying: bool| -> Vec<String> {
+        markers
+            .iter()
+            .filter(|m| m.replying == replying)
+            .map(|m| text::clean_line(&m.name).to_string())
+            .collect()
+    };
+    let mut out = vec![Line::raw("")];
+    let writing = names(true);
+    if !writing.is_empty() {
+        let verb = if writing.len() == 1 { "is" } else { "are" };
+        out.push(Line::styled(
+            format!("✎ {} {verb} replying…", writing.join(", ")),
+            Style::new()
+                .fg(Color::Magenta)
+                .add_modifier(Modifier::BOLD | Modifier::ITALIC),
+        ));
+    }
+    let viewing = names(false);
+    if !viewing.is_empty() {
+        let verb = if viewing.len() == 1 { "is" } else { "are" };
+        out.push(Line::styled(
+            format!("👁 {} {verb} viewing", viewing.join(", ")),
+            Style::new().fg(Color::Blue).add_modifier(Modifier::ITALIC),
+        ));
+    }
+    out
 }
