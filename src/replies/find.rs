@@ -1,6 +1,8 @@
 //! Fuzzy search over the replies' names, shortcuts and tags with nucleo-matcher (helix's
 //! matcher), ranked: an exact shortcut first, then an exact name, then by score.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
@@ -10,6 +12,10 @@ pub struct Finder {
     haystacks: Vec<Utf32String>,
     shortcuts: Vec<Option<String>>,
     names: Vec<String>,
+    /// Each entry's place in name order, so ties sort by a number, not a string.
+    name_rank: Vec<u32>,
+    /// nucleo's scratch space (about 130 KB), kept rather than allocated per keystroke.
+    matcher: Arc<Mutex<Option<Matcher>>>,
 }
 
 impl std::fmt::Debug for Finder {
@@ -52,6 +58,12 @@ impl Finder {
             f.shortcuts.push(e.shortcut.map(str::to_lowercase));
             f.names.push(e.name.to_lowercase());
         }
+        let mut order: Vec<usize> = (0..f.names.len()).collect();
+        order.sort_by(|a, b| f.names[*a].cmp(&f.names[*b]));
+        f.name_rank = vec![0; order.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            f.name_rank[i] = u32::try_from(rank).unwrap_or(u32::MAX);
+        }
         f
     }
 
@@ -83,32 +95,35 @@ impl Finder {
         let query = query.trim();
         if query.is_empty() {
             let mut out = candidates.to_vec();
-            out.sort_by(|a, b| self.names[*a].cmp(&self.names[*b]));
+            out.sort_unstable_by_key(|&i| self.name_rank[i]);
             return out;
         }
         let lower = query.to_lowercase();
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut scored: Vec<(u8, u32, usize)> = candidates
+        let mut slot = self.matcher.lock().unwrap_or_else(PoisonError::into_inner);
+        let matcher = slot.get_or_insert_with(|| Matcher::new(Config::DEFAULT));
+        // One sortable number per match: tier (exact shortcut, exact name, the rest),
+        // then the best score, then name order.
+        let mut keyed: Vec<(u64, usize)> = candidates
             .iter()
             .filter_map(|&i| {
-                let score = pattern.score(self.haystacks[i].slice(..), &mut matcher)?;
-                let tier = if self.shortcuts[i].as_deref() == Some(lower.as_str()) {
+                let score = pattern.score(self.haystacks[i].slice(..), matcher)?;
+                let tier: u64 = if self.shortcuts[i].as_deref() == Some(lower.as_str()) {
                     0
                 } else if self.names[i] == lower {
                     1
                 } else {
                     2
                 };
-                Some((tier, score, i))
+                let key = (tier << 62)
+                    | (u64::from(u32::MAX - score) << 30)
+                    | u64::from(self.name_rank[i] & 0x3fff_ffff);
+                Some((key, i))
             })
             .collect();
-        scored.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(b.1.cmp(&a.1))
-                .then_with(|| self.names[a.2].cmp(&self.names[b.2]))
-        });
-        scored.into_iter().map(|(_, _, i)| i).collect()
+        drop(slot);
+        keyed.sort_unstable_by_key(|&(key, _)| key);
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 }
 

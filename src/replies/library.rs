@@ -362,6 +362,10 @@ struct Builder {
     errors: Vec<ReplyError>,
     /// (stem, language) → index in `replies`.
     by_stem: HashMap<(String, Option<String>), usize>,
+    /// Shortcut → index, to refuse a second file claiming it.
+    by_shortcut: HashMap<String, usize>,
+    /// (lowercase name, language) → index, likewise.
+    by_name: HashMap<(String, Option<String>), usize>,
 }
 
 impl Builder {
@@ -397,23 +401,20 @@ impl Builder {
             message,
         };
         if let Some(s) = &rf.shortcut
-            && let Some(other) = self.replies.iter().find(|r| r.shortcut.as_ref() == Some(s))
+            && let Some(&other) = self.by_shortcut.get(s)
         {
+            let other = self.replies[other].path.display().to_string();
             self.errors.push(error(
                 "shortcut",
-                format!("shortcut {s:?} is already {}'s", other.path.display()),
+                format!("shortcut {s:?} is already {other}'s"),
             ));
             return;
         }
-        if let Some(other) = self
-            .replies
-            .iter()
-            .find(|r| r.name.to_lowercase() == name.to_lowercase() && r.language == language)
-        {
-            self.errors.push(error(
-                "name",
-                format!("name {name:?} is already {}'s", other.path.display()),
-            ));
+        let name_key = (name.to_lowercase(), language.clone());
+        if let Some(&other) = self.by_name.get(&name_key) {
+            let other = self.replies[other].path.display().to_string();
+            self.errors
+                .push(error("name", format!("name {name:?} is already {other}'s")));
             return;
         }
         let reply = Reply {
@@ -427,8 +428,13 @@ impl Builder {
             path: rf.path,
             variants: Vec::new(),
         };
+        let index = self.replies.len();
         self.by_stem
-            .insert((f.stem.clone(), f.language.clone()), self.replies.len());
+            .insert((f.stem.clone(), f.language.clone()), index);
+        if let Some(s) = &reply.shortcut {
+            self.by_shortcut.insert(s.clone(), index);
+        }
+        self.by_name.insert(name_key, index);
         self.replies.push(reply);
     }
 
