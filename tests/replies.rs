@@ -587,13 +587,18 @@ fn shop_and_replies_config_parse_and_their_errors_point_at_the_line() {
     };
     let e = err("[replies.variables]\nx = { command = \"a\", timeout_seconds = 90 }\n");
     assert!(
-        e.ends_with("config.toml:2:40: replies.variables.x.timeout_seconds: 90 is not between 1 and 30"),
+        e.ends_with(
+            "config.toml:2:40: replies.variables.x.timeout_seconds: 90 is not between 1 and 30"
+        ),
         "{e}"
     );
     let e = err("[replies.variables]\nx = { comand = \"a\" }\n");
     assert!(e.contains("config.toml:2:") && e.contains("comand"), "{e}");
     let e = err("[shop]\nname = \" \"\n");
-    assert!(e.ends_with("config.toml:2:8: shop.name: must not be empty"), "{e}");
+    assert!(
+        e.ends_with("config.toml:2:8: shop.name: must not be empty"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -619,7 +624,10 @@ fn config_check_lists_the_shop_the_replies_and_their_errors() {
     let out = run();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("shop         La Petite Épicerie\n"), "{stdout}");
+    assert!(
+        stdout.contains("shop         La Petite Épicerie\n"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!(
             "replies      {}; variables {{{{order_status}}}} (3 s) (4 replies)\n",
@@ -627,7 +635,11 @@ fn config_check_lists_the_shop_the_replies_and_their_errors() {
         )),
         "{stdout}"
     );
-    write(&home.path().join("replies"), "bad.md", "---\nchanels: [email]\n---\n");
+    write(
+        &home.path().join("replies"),
+        "bad.md",
+        "---\nchanels: [email]\n---\n",
+    );
     let out = run();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -662,9 +674,18 @@ fn the_picker_draws_the_list_and_a_preview_with_its_gaps_highlighted() {
     let buf = terminal.backend().buffer().clone();
     let screen = terminal.backend().to_string();
     assert!(screen.contains("Canned replies 3/4"), "{screen}");
-    assert!(screen.contains("Refund policy /ref #returns #money"), "{screen}");
-    assert!(screen.contains("Refund policy · as sent on chat"), "{screen}");
-    assert!(screen.contains("- Fill in the form (https://shop.example/r)"), "{screen}");
+    assert!(
+        screen.contains("Refund policy /ref #returns #money"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Refund policy · as sent on chat"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("- Fill in the form (https://shop.example/r)"),
+        "{screen}"
+    );
     assert!(
         screen.contains("📎 returns.pdf (listed only: replies carry text)"),
         "{screen}"
@@ -687,5 +708,8 @@ fn the_picker_draws_the_list_and_a_preview_with_its_gaps_highlighted() {
         .filter(|c| c.bg == Color::Yellow)
         .map(ratatui::buffer::Cell::symbol)
         .collect();
-    assert_eq!(highlighted, "{{voucher}}", "the gap, and only it, is highlighted");
+    assert_eq!(
+        highlighted, "{{voucher}}",
+        "the gap, and only it, is highlighted"
+    );
 }
