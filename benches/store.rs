@@ -10,7 +10,8 @@
 //! `COMPTOIR_BENCH_CONVERSATIONS=2000 cargo bench --bench store` is a quick smoke run on
 //! a small store (cached separately).
 //!
-//! `COMPTOIR_BENCH_ONLY=ingest` skips the read benchmarks, and
+//! `COMPTOIR_BENCH_ONLY=search` runs only the search benchmarks (each filter kind,
+//! customer and handle lookups), `COMPTOIR_BENCH_ONLY=ingest` skips the read benchmarks, and
 //! `COMPTOIR_BENCH_INGEST_RUNS=5` repeats the ingest run on a fresh copy each time and
 //! prints every rate and their median: the figure to compare two builds by on a busy
 //! machine.
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use comptoir::ingest;
 use comptoir::model::{Channel, ConversationId, CustomerId, StatusName};
-use comptoir::store::{QueueFilter, Store};
+use comptoir::store::{QueueFilter, SearchQuery, Store};
 use fastrand::Rng;
 
 /// Messages ingested into a copy of the big store.
@@ -44,6 +45,7 @@ fn main() {
     let build = data::build_or_reuse(&dir, &path, conversations);
     print_build(&build);
     let only_ingest = std::env::var("COMPTOIR_BENCH_ONLY").is_ok_and(|v| v.trim() == "ingest");
+    let only_search = std::env::var("COMPTOIR_BENCH_ONLY").is_ok_and(|v| v.trim() == "search");
     if !only_ingest {
         print_contents(&path);
     }
@@ -55,43 +57,50 @@ fn main() {
         let conversation_count = max_id(&path, "conversations");
         let customer_count = max_id(&path, "customers");
 
-        bench_queue(&mut store, &mut results);
-        results.push(measure(
-            "stats() (status line counts)",
-            Target::None,
-            5,
-            500,
-            |_| {
-                black_box(store.stats().expect("stats"));
-            },
-        ));
-        results.push(measure(
-            "thread(id), random conversation",
-            Target::P99Below(ms(5)),
-            20,
-            1_000,
-            |_| {
-                let id = ConversationId(rng.i64(1..=conversation_count));
-                black_box(store.thread(id).expect("thread"));
-            },
-        ));
-        results.push(measure(
-            "customer_history(id), random customer",
-            Target::None,
-            20,
-            1_000,
-            |_| {
-                let id = CustomerId(rng.i64(1..=customer_count));
-                black_box(store.customer_history(id).expect("customer history"));
-            },
-        ));
+        if !only_search {
+            bench_queue(&mut store, &mut results);
+            results.push(measure(
+                "stats() (status line counts)",
+                Target::None,
+                5,
+                500,
+                |_| {
+                    black_box(store.stats().expect("stats"));
+                },
+            ));
+            results.push(measure(
+                "thread(id), random conversation",
+                Target::P99Below(ms(5)),
+                20,
+                1_000,
+                |_| {
+                    let id = ConversationId(rng.i64(1..=conversation_count));
+                    black_box(store.thread(id).expect("thread"));
+                },
+            ));
+            results.push(measure(
+                "customer_history(id), random customer",
+                Target::None,
+                20,
+                1_000,
+                |_| {
+                    let id = CustomerId(rng.i64(1..=customer_count));
+                    black_box(store.customer_history(id).expect("customer history"));
+                },
+            ));
+        }
         bench_search(&mut store, &path, &mut results);
+        bench_search_filters(&mut store, &path, &mut results);
     }
 
-    if !only_ingest {
+    if !only_ingest && !only_search {
         bench_open(&path, &mut results);
     }
-    let ingest_rate = bench_ingest_runs(&dir, &path, &mut results);
+    let ingest_rate = if only_search {
+        None
+    } else {
+        bench_ingest_runs(&dir, &path, &mut results)
+    };
 
     print_table(&results);
     println!();
@@ -112,7 +121,7 @@ fn main() {
         );
     }
     let missed = results.iter().filter(|r| r.ok() == Some(false)).count()
-        + usize::from(!build_ok)
+        + usize::from(!build_ok && !only_search)
         + usize::from(ingest_rate.is_some_and(|r| r < 20_000.0));
     if missed == 0 {
         println!("all targets met");
@@ -504,6 +513,227 @@ fn bench_search(store: &mut Store, path: &Path, results: &mut Vec<Row>) {
     });
     row.note = "not in the target; shows the cost of search-as-you-type".to_owned();
     results.push(row);
+}
+
+/// Search with each filter kind, filters alone, and the customer and handle lookups of
+/// the TUI's search (`search_query`: customers first, then messages), on words common
+/// and rare. Dates are relative to now, as the agent types them; the store's history
+/// ends at the build day.
+fn bench_search_filters(store: &mut Store, path: &Path, results: &mut Vec<Row>) {
+    let mut rng = Rng::with_seed(data::SEED ^ 0xF117);
+    let names = customer_names(path, &mut rng, 6);
+    let emails = handle_prefixes(path, &mut rng, "email", 6);
+    let phones = handle_prefixes(path, &mut rng, "phone", 4);
+    let from_customer: Vec<String> = names
+        .iter()
+        .zip(
+            [
+                "commande",
+                "colis",
+                "merci",
+                "livraison",
+                "bonjour",
+                "taille",
+            ]
+            .iter()
+            .cycle(),
+        )
+        .map(|(n, w)| format!("{w} from:\"{n}\""))
+        .chain(emails.iter().take(3).map(|e| format!("from:{e}")))
+        .collect();
+    let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let categories: Vec<(&str, Vec<String>)> = vec![
+        (
+            "search: word + channel:",
+            owned(&[
+                "commande channel:email",
+                "colis channel:chat",
+                "merci channel:instagram",
+                "livraison channel:whatsapp",
+                "remboursement channel:messenger",
+                "taille channel:telegram",
+            ]),
+        ),
+        (
+            "search: word + status:",
+            owned(&[
+                "commande status:resolved",
+                "colis status:open",
+                "merci status:pending",
+                "livraison status:snoozed",
+                "remboursement status:open",
+            ]),
+        ),
+        (
+            "search: word + after:/before:",
+            owned(&[
+                "commande after:30d",
+                "colis after:7d",
+                "merci before:90d",
+                "livraison after:2026-01-01 before:2026-03-01",
+                "remboursement before:2025-06-01",
+            ]),
+        ),
+        ("search: word + from: customer", from_customer),
+        (
+            "search: word + from: agent",
+            owned(&[
+                "commande from:Léa",
+                "colis from:karim",
+                "merci from:Sophie",
+                "remboursement from:thomas",
+            ]),
+        ),
+        (
+            "search: is:note",
+            owned(&[
+                "is:note remboursement",
+                "is:note transporteur",
+                "is:note colis",
+                "is:note",
+            ]),
+        ),
+        (
+            "search: filters only",
+            owned(&[
+                "channel:telegram status:pending",
+                "status:snoozed",
+                "is:note after:7d",
+                "channel:email before:2025-01-01",
+                "from:Camille",
+            ]),
+        ),
+    ];
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut all: Vec<Duration> = Vec::new();
+    for (name, queries) in &categories {
+        let parsed: Vec<SearchQuery> = queries
+            .iter()
+            .map(|q| SearchQuery::parse(q, now, &tz).expect("a valid bench query"))
+            .collect();
+        let hits: Vec<usize> = parsed
+            .iter()
+            .map(|q| store.search_query(q, 50).expect("search").messages.len())
+            .collect();
+        let mut row = measure(name, Target::P99Below(ms(50)), parsed.len(), 200, |i| {
+            black_box(
+                store
+                    .search_query(&parsed[i % parsed.len()], 50)
+                    .expect("search"),
+            );
+        });
+        row.note = format!(
+            "{} queries, hits {}..{} (limit 50)",
+            parsed.len(),
+            hits.iter().min().unwrap_or(&0),
+            hits.iter().max().unwrap_or(&0)
+        );
+        all.extend(&row.times);
+        results.push(row);
+    }
+    results.push(Row {
+        name: "search: every filter kind together".to_owned(),
+        times: all,
+        target: Target::P99Below(ms(50)),
+        note: "limit 50".to_owned(),
+    });
+
+    // The TUI's search: customers by name and by handle prefix, then the messages.
+    let lookups: Vec<(&str, Vec<String>)> = vec![
+        (
+            "search: customer names (+ messages)",
+            names.iter().map(|n| format!("{n} ")).collect(),
+        ),
+        (
+            "search: name as typed (prefix)",
+            names
+                .iter()
+                .filter_map(|n| n.split_whitespace().next())
+                .map(|first| first.chars().take(4).collect::<String>())
+                .collect(),
+        ),
+        (
+            "search: email / phone prefix",
+            emails
+                .iter()
+                .map(|e| e.chars().take(8).collect::<String>())
+                .chain(phones.iter().map(|p| p.chars().take(7).collect::<String>()))
+                .collect(),
+        ),
+    ];
+    for (name, queries) in &lookups {
+        let parsed: Vec<SearchQuery> = queries
+            .iter()
+            .map(|q| SearchQuery::parse(q, now, &tz).expect("a valid bench query"))
+            .collect();
+        let found: Vec<usize> = parsed
+            .iter()
+            .map(|q| store.search_query(q, 50).expect("search").customers.len())
+            .collect();
+        let mut row = measure(name, Target::P99Below(ms(50)), parsed.len(), 200, |i| {
+            black_box(
+                store
+                    .search_query(&parsed[i % parsed.len()], 50)
+                    .expect("search"),
+            );
+        });
+        row.note = format!(
+            "{} queries, customers {}..{}",
+            parsed.len(),
+            found.iter().min().unwrap_or(&0),
+            found.iter().max().unwrap_or(&0)
+        );
+        results.push(row);
+    }
+}
+
+/// Names of random customers who have one with two words.
+fn customer_names(path: &Path, rng: &mut Rng, count: usize) -> Vec<String> {
+    let conn = read_only(path);
+    let max = max_id(path, "customers");
+    let mut stmt = conn
+        .prepare(
+            "SELECT display_name FROM customers WHERE id >= ?1 AND display_name LIKE '% %'
+             ORDER BY id LIMIT 1",
+        )
+        .expect("a customer query");
+    let mut out: Vec<String> = Vec::new();
+    for _ in 0..count * 4 {
+        if out.len() == count {
+            break;
+        }
+        if let Ok(name) = stmt.query_row([rng.i64(1..=max)], |r| r.get::<_, String>(0))
+            && !out.contains(&name)
+        {
+            out.push(name);
+        }
+    }
+    if out.is_empty() {
+        out.push("Camille Thomas".to_owned());
+    }
+    out
+}
+
+/// Values of random handles of one kind.
+fn handle_prefixes(path: &Path, rng: &mut Rng, kind: &str, count: usize) -> Vec<String> {
+    let conn = read_only(path);
+    let mut stmt = conn
+        .prepare("SELECT value FROM handles WHERE kind = ?1 AND customer_id >= ?2 LIMIT 1")
+        .expect("a handle query");
+    let max = max_id(path, "customers");
+    let mut out = Vec::new();
+    for _ in 0..count * 4 {
+        if out.len() == count {
+            break;
+        }
+        if let Ok(v) = stmt.query_row(rusqlite::params![kind, rng.i64(1..=max)], |r| {
+            r.get::<_, String>(0)
+        }) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// Order numbers (`#123456`) that the store holds, taken from random notes (every note

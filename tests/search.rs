@@ -391,6 +391,61 @@ fn customers_are_found_by_name_and_by_handle_with_highlights() {
 }
 
 #[test]
+fn notes_on_the_customer_card_find_the_customer_and_a_linked_customer_is_left_out() {
+    let mut s = shop();
+    let store = &mut s.store;
+    let camille = store
+        .conversation(s.camille_mail)
+        .unwrap()
+        .unwrap()
+        .customer_id;
+    let camille_chat = store
+        .conversation(s.camille_chat)
+        .unwrap()
+        .unwrap()
+        .customer_id;
+    store
+        .add_customer_note(
+            camille,
+            None,
+            "Cliente fidèle, préfère Colissimo",
+            at(70 * HOUR),
+        )
+        .unwrap();
+    let r = search(store, "colissimo");
+    assert_eq!(r.customers.len(), 1, "{:?}", r.customers);
+    assert_eq!(r.customers[0].customer_id, camille);
+    assert_eq!(
+        r.customers[0].note.as_ref().unwrap().matches(),
+        vec!["Colissimo"]
+    );
+    assert!(r.messages.is_empty(), "a card note is not a message");
+    // is:note alone lists the customers whose card notes match too.
+    assert_eq!(search(store, "colissimo is:note").customers.len(), 1);
+    assert!(
+        search(store, "colissimo channel:email")
+            .customers
+            .is_empty()
+    );
+
+    // The chat's Camille linked into the email's: one customer left to find.
+    assert_eq!(search(store, "camille").customers.len(), 2);
+    store
+        .link(camille, camille_chat, None, at(80 * HOUR))
+        .unwrap();
+    let r = search(store, "camille");
+    assert_eq!(r.customers.len(), 1, "{:?}", r.customers);
+    assert_eq!(r.customers[0].customer_id, camille);
+    assert!(
+        r.customers[0]
+            .handles
+            .iter()
+            .any(|h| h.text() == "chat:visitor-7"),
+        "the linked customer's handles moved to the survivor"
+    );
+}
+
+#[test]
 fn a_customer_named_later_is_found_by_that_name() {
     let (_dir, mut store) = open();
     // Two messages in one batch: the first makes a nameless customer, the second names
@@ -602,6 +657,61 @@ mod tui {
         press(&mut app, "<Enter>");
         runner::reload(&mut s.store, &mut app).unwrap();
         assert_eq!(app.thread.conversation.as_ref().map(|c| c.id), Some(hit));
+    }
+
+    #[test]
+    fn the_overlay_draws_customers_then_messages_with_matches_highlighted() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use ratatui::style::Color;
+
+        let mut s = shop();
+        ingest_one(
+            &mut s.store,
+            &chat("c9", "visitor-8", "Bonjour, c'est la sœur de Camille"),
+            90 * HOUR,
+        );
+        let mut app = app(&mut s.store, "default");
+        press(&mut app, "/camille");
+        settle(&mut app, &mut s.store);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|f| comptoir::tui::view::draw(&app, f))
+            .unwrap();
+        let buf = terminal.backend().buffer().clone();
+        let rows: Vec<String> = (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect()
+            })
+            .collect();
+        let find = |needle: &str| {
+            rows.iter()
+                .position(|r| r.contains(needle))
+                .unwrap_or_else(|| panic!("{needle:?} on screen:\n{}", rows.join("\n")))
+        };
+        let customers = find("Customers");
+        let messages = find("Messages");
+        assert!(customers < messages, "customers first");
+        assert!(
+            rows[find("/ camille")].contains("/ camille"),
+            "the query line"
+        );
+        // The matched word of the first customer's name is highlighted, the rest not.
+        let y = customers + 1;
+        let x = rows[y]
+            .find("Camille Thomas")
+            .map(|b| rows[y][..b].chars().count())
+            .unwrap();
+        let x = u16::try_from(x).unwrap();
+        let y = u16::try_from(y).unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Yellow, "Camille is a match");
+        assert_ne!(buf[(x + 8, y)].fg, Color::Yellow, "Thomas is not");
+        assert!(
+            buf[(x, y)].bg == Color::DarkGray,
+            "the first row is selected"
+        );
     }
 
     #[test]

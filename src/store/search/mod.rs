@@ -119,6 +119,8 @@ pub struct CustomerHit {
     pub name: Option<Snippet>,
     /// Their handles (`kind:value`), a matched prefix marked.
     pub handles: Vec<Snippet>,
+    /// The newest note on their card that matches, around the match.
+    pub note: Option<Snippet>,
     /// Their most recent conversation, which Enter opens.
     pub conversation: Option<ConversationId>,
     /// That conversation's channel.
@@ -130,8 +132,9 @@ pub struct CustomerHit {
 /// What a search found: customers first, then messages, best first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchResults {
-    /// Customers matched by name or handle (only for a search with words and no
-    /// filter: a filter is about messages).
+    /// Customers matched by name, handle or a note on their card (only for a search
+    /// with words and no filter, a filter being about messages; with `is:note` alone,
+    /// those whose card notes match).
     pub customers: Vec<CustomerHit>,
     /// Messages, ranked.
     pub messages: Vec<SearchHit>,
@@ -156,10 +159,16 @@ impl Store {
     /// A store failure.
     pub fn search_query(&mut self, q: &SearchQuery, limit: u32) -> Result<SearchResults> {
         self.read(|conn| {
-            let customers = if q.has_filters() {
-                Vec::new()
+            let only_notes = q.kinds == [MessageKind::Note]
+                && !SearchQuery {
+                    kinds: Vec::new(),
+                    ..q.clone()
+                }
+                .has_filters();
+            let customers = if !q.has_filters() || only_notes {
+                customers(conn, &q.terms, only_notes)?
             } else {
-                customers(conn, &q.terms)?
+                Vec::new()
             };
             Ok(SearchResults {
                 customers,
@@ -507,20 +516,27 @@ fn handle_range(value: &str) -> (String, String) {
     (lo, hi)
 }
 
-/// Customers whose name has every word (the last one as typed, as a prefix), or one of
-/// whose handles starts with the single word typed; most recently in touch first.
-fn customers(conn: &Connection, terms: &[Term]) -> Result<Vec<CustomerHit>> {
+/// Customers whose name has every word (the last one as typed, as a prefix), one of
+/// whose handles starts with the single word typed, or a note on whose card matches;
+/// most recently in touch first, customers merged into another left out. With
+/// `only_notes`, the notes alone.
+fn customers(conn: &Connection, terms: &[Term], only_notes: bool) -> Result<Vec<CustomerHit>> {
+    let Some(fts) = fts_of(terms) else {
+        return Ok(Vec::new());
+    };
     let mut found: Vec<(i64, Option<Snippet>)> = Vec::new();
-    if let Some(name_query) = fts_of(terms) {
+    let mut typed_handle = None;
+    if !only_notes {
         let sql = format!(
             "SELECT f.rowid, highlight(customers_fts, 0, '{OPEN}', '{CLOSE}'),
                     (SELECT max(last_message_at) FROM conversations WHERE customer_id = f.rowid) AS last
-             FROM customers_fts f WHERE customers_fts MATCH ?1
+             FROM customers_fts f JOIN customers cu ON cu.id = f.rowid
+             WHERE customers_fts MATCH ?1 AND cu.merged_into IS NULL
              ORDER BY last DESC LIMIT {CUSTOMER_LIMIT}"
         );
         found.extend(
             conn.prepare_cached(&sql)?
-                .query_map([name_query], |r| {
+                .query_map([&fts], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         Some(Snippet::parse(&r.get::<_, String>(1)?)),
@@ -528,33 +544,58 @@ fn customers(conn: &Connection, terms: &[Term]) -> Result<Vec<CustomerHit>> {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?,
         );
-    }
-    let mut typed_handle = None;
-    if let [only] = terms
-        && !only.text.contains(char::is_whitespace)
-        && only.text.chars().count() >= MIN_PREFIX
-    {
-        let (lo, hi) = handle_range(&only.text);
-        let sql = format!(
-            "SELECT DISTINCT customer_id FROM handles
-             WHERE kind IN ({}) AND value >= ?1 AND value < ?2 LIMIT {CUSTOMER_LIMIT}",
-            handle_kinds()
-        );
-        let ids = conn
-            .prepare_cached(&sql)?
-            .query_map([&lo, &hi], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for id in ids {
-            if !found.iter().any(|(f, _)| *f == id) {
-                found.push((id, None));
+        if let [only] = terms
+            && !only.text.contains(char::is_whitespace)
+            && only.text.chars().count() >= MIN_PREFIX
+        {
+            let (lo, hi) = handle_range(&only.text);
+            let sql = format!(
+                "SELECT DISTINCT h.customer_id FROM handles h JOIN customers cu ON cu.id = h.customer_id
+                 WHERE h.kind IN ({}) AND h.value >= ?1 AND h.value < ?2 AND cu.merged_into IS NULL
+                 LIMIT {CUSTOMER_LIMIT}",
+                handle_kinds()
+            );
+            let ids = conn
+                .prepare_cached(&sql)?
+                .query_map([&lo, &hi], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for id in ids {
+                if !found.iter().any(|(f, _)| *f == id) {
+                    found.push((id, None));
+                }
             }
+            typed_handle = Some(lo);
         }
-        typed_handle = Some(lo);
+    }
+    let sql = format!(
+        "SELECT n.customer_id, snippet(customer_notes_fts, 0, '{OPEN}', '{CLOSE}', '…', 12)
+         FROM customer_notes_fts f JOIN customer_notes n ON n.id = f.rowid
+         WHERE customer_notes_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT {CUSTOMER_LIMIT}"
+    );
+    let notes = conn
+        .prepare_cached(&sql)?
+        .query_map([&fts], |r| {
+            Ok((r.get::<_, i64>(0)?, Snippet::parse(&r.get::<_, String>(1)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut note_of: Vec<(i64, Snippet)> = Vec::new();
+    for (id, snippet) in notes {
+        if note_of.iter().any(|(n, _)| *n == id) {
+            continue;
+        }
+        if !found.iter().any(|(f, _)| *f == id) {
+            found.push((id, None));
+        }
+        note_of.push((id, snippet));
     }
     found.truncate(CUSTOMER_LIMIT);
     let mut out = Vec::with_capacity(found.len());
     for (id, name) in found {
-        out.extend(customer_hit(conn, id, name, typed_handle.as_deref())?);
+        let note = note_of
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map(|(_, s)| s.clone());
+        out.extend(customer_hit(conn, id, name, note, typed_handle.as_deref())?);
     }
     Ok(out)
 }
@@ -563,6 +604,7 @@ fn customer_hit(
     conn: &Connection,
     id: i64,
     name: Option<Snippet>,
+    note: Option<Snippet>,
     typed_handle: Option<&str>,
 ) -> Result<Option<CustomerHit>> {
     let Some(display_name) = conn
@@ -602,6 +644,7 @@ fn customer_hit(
         customer_id: CustomerId(id),
         name,
         handles,
+        note,
         conversation: newest.as_ref().map(|n| ConversationId(n.0)),
         channel: newest.as_ref().and_then(|n| n.1.parse().ok()),
         last_contact: newest.map(|n| ts(n.2)),

@@ -120,6 +120,10 @@ fn draw_results(app: &App, s: &SearchState, area: Rect, buf: &mut Buffer) {
                 spans.push(Span::styled("  ", Style::new()));
                 spans.extend(snippet_spans(h, Style::new().fg(Color::Gray)));
             }
+            if let Some(note) = &c.note {
+                spans.push(Span::styled("  note: ", Style::new().fg(Color::Yellow)));
+                spans.extend(snippet_spans(note, Style::new()));
+            }
             if let (Some(channel), Some(t)) = (c.channel, c.last_contact) {
                 spans.push(Span::raw("  "));
                 spans.push(Span::styled(
