@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use comptoir::channels::email::imap::DEFAULT_BATCH_SIZE;
+use comptoir::channels::email::imap::{DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_SIZE};
 use futures::TryStreamExt;
 use pane::Pane;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -528,6 +528,8 @@ struct Profile {
     files_together: Duration,
     attachments: usize,
     ingest: Duration,
+    /// The same ingest with comptoir's growing batches (first 200, doubling to 1600).
+    ingest_grown: Duration,
     bytes: usize,
 }
 
@@ -591,6 +593,17 @@ async fn profile_first_sync(server: &dovecot::Dovecot, dir: &Path) -> Profile {
         comptoir::ingest::ingest_batch(&mut store, batch, jiff::Timestamp::now()).expect("ingest");
     }
     let ingest = t.elapsed();
+    let mut store =
+        comptoir::store::Store::open(&dir.join("grown").join("store.sqlite")).expect("store");
+    let t = Instant::now();
+    let (mut rest, mut size) = (inbound.as_slice(), DEFAULT_BATCH_SIZE);
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(size.min(rest.len()));
+        comptoir::ingest::ingest_batch(&mut store, batch, jiff::Timestamp::now()).expect("ingest");
+        rest = after;
+        size = (size * 2).min(DEFAULT_MAX_BATCH_SIZE);
+    }
+    let ingest_grown = t.elapsed();
     Profile {
         fetch,
         parse,
@@ -598,6 +611,7 @@ async fn profile_first_sync(server: &dovecot::Dovecot, dir: &Path) -> Profile {
         files_together,
         attachments,
         ingest,
+        ingest_grown,
         bytes,
     }
 }
@@ -898,6 +912,12 @@ fn print_report(r: &Report) {
     row(
         "  ingest_batch: SQL and FTS into a fresh store",
         &step(|p| p.ingest),
+    );
+    row(
+        &format!(
+            "    the same in batches growing from {DEFAULT_BATCH_SIZE} to {DEFAULT_MAX_BATCH_SIZE}"
+        ),
+        &step(|p| p.ingest_grown),
     );
     row(
         "  the four steps as comptoir runs them, one after another",

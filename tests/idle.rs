@@ -46,6 +46,7 @@ fn options() -> AccountOptions {
         sync: SyncOptions {
             // Small batches, so a sync goes through several.
             batch_size: 2,
+            max_batch_size: 2,
             ..SyncOptions::default()
         },
         store_check: Duration::from_millis(200),

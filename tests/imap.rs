@@ -43,6 +43,7 @@ fn options() -> SyncOptions {
     SyncOptions {
         // Small batches, so the tests go through several.
         batch_size: 2,
+        max_batch_size: 2,
         ..SyncOptions::default()
     }
 }

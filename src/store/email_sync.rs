@@ -68,7 +68,9 @@ impl Store {
                     "INSERT INTO email_sync (account, folder, uidvalidity, last_uid)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (account, folder)
-                     DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
+                     DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,
+                        highest_modseq = CASE WHEN uidvalidity = excluded.uidvalidity
+                                              THEN highest_modseq END",
                 )?
                 .execute(params![account, folder, uidvalidity, last_uid])?;
             Ok(())
@@ -131,7 +133,9 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (account, folder)
                      DO UPDATE SET uidvalidity = excluded.uidvalidity,
-                        last_uid = excluded.last_uid, synced_since = excluded.synced_since",
+                        last_uid = excluded.last_uid, synced_since = excluded.synced_since,
+                        highest_modseq = CASE WHEN uidvalidity = excluded.uidvalidity
+                                              THEN highest_modseq END",
                 )?
                 .execute(params![
                     account,
@@ -209,6 +213,104 @@ impl Store {
                          OR EXISTS (SELECT 1 FROM continuity WHERE message_id = ?2)",
                 )?
                 .query_row(params![bare, bracketed], |r| r.get(0))?)
+        })
+    }
+}
+
+impl Store {
+    /// The folder's recorded `(uidvalidity, highest_modseq)`: the CONDSTORE mark (RFC 7162)
+    /// as of the last look at its flags, under that UIDVALIDITY. `None` until a server
+    /// offering CONDSTORE has been read, and after a UIDVALIDITY change.
+    ///
+    /// # Errors
+    /// A store failure, or a recorded value out of range.
+    pub fn email_modseq(&mut self, account: &str, folder: &str) -> Result<Option<(u32, u64)>> {
+        let row: Option<(i64, Option<i64>)> = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT uidvalidity, highest_modseq FROM email_sync
+                     WHERE account = ?1 AND folder = ?2",
+                )?
+                .query_row(params![account, folder], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?)
+        })?;
+        let Some((validity, Some(modseq))) = row else {
+            return Ok(None);
+        };
+        match (u32::try_from(validity), u64::try_from(modseq)) {
+            (Ok(v), Ok(m)) => Ok(Some((v, m))),
+            _ => Err(StoreError::Invalid(format!(
+                "email sync state of {account}/{folder} is out of range"
+            ))),
+        }
+    }
+
+    /// Records that every flag change of `folder` up to `modseq` has been looked at, under
+    /// this `uidvalidity`; a folder whose recorded UIDVALIDITY differs (renumbered since)
+    /// is left alone. Call it only after what those changes meant is committed.
+    ///
+    /// # Errors
+    /// A store failure, or a mod-sequence beyond SQLite's integers (RFC 7162 caps them
+    /// at 2^63 - 1, so no server sends one).
+    pub fn set_email_modseq(
+        &mut self,
+        account: &str,
+        folder: &str,
+        uidvalidity: u32,
+        modseq: u64,
+    ) -> Result<()> {
+        let modseq = i64::try_from(modseq).map_err(|_| {
+            StoreError::Invalid(format!(
+                "mod-sequence {modseq} of {account}/{folder} is out of range"
+            ))
+        })?;
+        self.write(|tx| {
+            tx.conn
+                .prepare_cached(
+                    "UPDATE email_sync SET highest_modseq = ?4
+                     WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3",
+                )?
+                .execute(params![account, folder, uidvalidity, modseq])?;
+            Ok(())
+        })
+    }
+
+    /// Customer emails of `account` flagged `\Answered` upstream (the shop owner replied
+    /// from another mail client): each conversation waiting since one of them, or since
+    /// an earlier message, now waits only for what the customer wrote after it, and
+    /// stops waiting if nothing. Unknown ids and conversations already answered are left
+    /// alone, so telling it twice changes nothing. Returns how many conversations changed.
+    ///
+    /// The shop's reply itself is not in the store, so `last_reply_at` (what reports time
+    /// responses by) is not touched.
+    ///
+    /// # Errors
+    /// A store failure; nothing is changed then.
+    pub fn email_answered_elsewhere(
+        &mut self,
+        account: &str,
+        message_ids: &[String],
+    ) -> Result<usize> {
+        if message_ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut statement = tx.conn.prepare_cached(
+                "UPDATE conversations AS c SET waiting_since = (
+                    SELECT min(later.sent_at) FROM messages AS later
+                    WHERE later.conversation_id = c.id AND later.kind = 'inbound'
+                      AND later.automated = 0 AND later.sent_at > m.sent_at
+                      AND (c.last_reply_at IS NULL OR later.sent_at > c.last_reply_at))
+                 FROM messages AS m
+                 WHERE m.channel = 'email' AND m.account = ?1 AND m.external_id = ?2
+                   AND m.kind = 'inbound' AND c.id = m.conversation_id
+                   AND c.waiting_since IS NOT NULL AND c.waiting_since <= m.sent_at",
+            )?;
+            let mut changed = 0;
+            for id in message_ids {
+                changed += statement.execute(params![account, id])?;
+            }
+            Ok(changed)
         })
     }
 }
@@ -348,5 +450,125 @@ mod tests {
         assert!(store.is_sent_reply("r1@boutique.example").unwrap());
         assert!(!store.is_sent_reply("<r2@boutique.example>").unwrap());
         assert!(!store.is_sent_reply("<>").unwrap());
+    }
+
+    fn customer_mail(id: &str, thread: &str, at: Timestamp) -> crate::channels::Inbound {
+        crate::channels::Inbound {
+            channel: crate::model::Channel::Email,
+            account: "a".into(),
+            thread_key: thread.into(),
+            external_id: id.into(),
+            references: Vec::new(),
+            reply_to: None,
+            from: crate::channels::Contact {
+                handle: "alice@example.com".into(),
+                display_name: None,
+                email: None,
+                phone: None,
+            },
+            subject: None,
+            text: "Bonjour".into(),
+            attachments: Vec::new(),
+            sent_at: at,
+            automated: false,
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn answered_elsewhere_leaves_only_what_came_after_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        let t1 = Timestamp::from_second(1_790_000_000).unwrap();
+        let t2 = Timestamp::from_second(1_790_000_600).unwrap();
+        let now = Timestamp::from_second(1_790_001_000).unwrap();
+        let mut conversation = None;
+        for (id, at) in [("<m1@x>", t1), ("<m2@x>", t2)] {
+            let outcome =
+                crate::ingest::ingest(&mut store, &customer_mail(id, "<m1@x>", at), now).unwrap();
+            if let crate::ingest::Outcome::New {
+                conversation: c, ..
+            } = outcome
+            {
+                conversation = Some(c);
+            }
+        }
+        let conversation = conversation.unwrap();
+        let waiting = |store: &mut Store| {
+            store
+                .conversation(conversation)
+                .unwrap()
+                .unwrap()
+                .waiting_since
+        };
+        assert_eq!(waiting(&mut store), Some(t1));
+        // Another account's message of the same id, or an unknown id, is not ours.
+        assert_eq!(
+            store
+                .email_answered_elsewhere("b", &["<m1@x>".into()])
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .email_answered_elsewhere("a", &["<zz@x>".into()])
+                .unwrap(),
+            0
+        );
+        assert_eq!(waiting(&mut store), Some(t1));
+        // The first answered: the second still waits.
+        assert_eq!(
+            store
+                .email_answered_elsewhere("a", &["<m1@x>".into()])
+                .unwrap(),
+            1
+        );
+        assert_eq!(waiting(&mut store), Some(t2));
+        // Told again: nothing changes.
+        assert_eq!(
+            store
+                .email_answered_elsewhere("a", &["<m1@x>".into()])
+                .unwrap(),
+            0
+        );
+        assert_eq!(waiting(&mut store), Some(t2));
+        // The newest answered: nothing waits.
+        assert_eq!(
+            store
+                .email_answered_elsewhere("a", &["<m2@x>".into()])
+                .unwrap(),
+            1
+        );
+        assert_eq!(waiting(&mut store), None);
+    }
+
+    #[test]
+    fn modseq_is_kept_per_uidvalidity() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+        // No row yet: nothing to attach a mark to.
+        store.set_email_modseq("a", "INBOX", 7, 5).unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), None);
+        store
+            .set_email_first_sync("a", "INBOX", 7, 42, None)
+            .unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), None);
+        store.set_email_modseq("a", "INBOX", 7, 9).unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), Some((7, 9)));
+        // A stale UIDVALIDITY does not overwrite the mark.
+        store.set_email_modseq("a", "INBOX", 6, 1).unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), Some((7, 9)));
+        // Progress under the same UIDVALIDITY keeps it.
+        store.set_email_sync_state("a", "INBOX", 7, 50).unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), Some((7, 9)));
+        // A renumbered folder forgets it, whichever way the new state is recorded.
+        store
+            .set_email_first_sync("a", "INBOX", 8, 3, None)
+            .unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), None);
+        store.set_email_modseq("a", "INBOX", 8, 4).unwrap();
+        store.set_email_sync_state("a", "INBOX", 9, 3).unwrap();
+        assert_eq!(store.email_modseq("a", "INBOX").unwrap(), None);
+        assert!(store.set_email_modseq("a", "INBOX", 9, u64::MAX).is_err());
     }
 }

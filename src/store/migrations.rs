@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_report.sql"),
     include_str!("migrations/0009_identity.sql"),
     include_str!("migrations/0010_search.sql"),
+    include_str!("migrations/0011_condstore.sql"),
 ];
 
 /// The schema version this binary writes.

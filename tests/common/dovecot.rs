@@ -296,6 +296,53 @@ service imap-login {{
         session.logout().await.expect("logout");
     }
 
+    /// APPENDs one message to `folder` with `flags`, e.g. `(\Answered)`.
+    pub async fn append_flagged(&self, folder: &str, raw: &[u8], flags: &str) {
+        let mut session = self.session().await;
+        session
+            .append(folder, Some(flags), None, raw)
+            .await
+            .expect("APPEND");
+        session.logout().await.expect("logout");
+    }
+
+    /// Adds `flags` (e.g. `(\Answered)`) to message `uid` of `folder` from a session of
+    /// its own, as another mail client would.
+    pub async fn add_flags(&self, folder: &str, uid: u32, flags: &str) {
+        let mut session = self.session().await;
+        session.select(folder).await.expect("SELECT");
+        let _: Vec<_> = session
+            .uid_store(uid.to_string(), format!("+FLAGS {flags}"))
+            .await
+            .expect("UID STORE")
+            .try_collect()
+            .await
+            .expect("UID STORE");
+        session.logout().await.expect("logout");
+    }
+
+    /// Flags message `uid` of `folder` `\Deleted` and expunges it, from a session of
+    /// its own.
+    pub async fn expunge(&self, folder: &str, uid: u32) {
+        let mut session = self.session().await;
+        session.select(folder).await.expect("SELECT");
+        let _: Vec<_> = session
+            .uid_store(uid.to_string(), "+FLAGS (\\Deleted)")
+            .await
+            .expect("UID STORE")
+            .try_collect()
+            .await
+            .expect("UID STORE");
+        let _: Vec<_> = session
+            .expunge()
+            .await
+            .expect("EXPUNGE")
+            .try_collect()
+            .await
+            .expect("EXPUNGE");
+        session.logout().await.expect("logout");
+    }
+
     /// Creates a folder.
     pub async fn create(&self, folder: &str) {
         let mut session = self.session().await;

@@ -102,6 +102,20 @@ pub fn parse_at(raw: &[u8], account: &str, own_addresses: &[String], now: Timest
     }
 }
 
+/// The Message-ID of a header block (e.g. `BODY[HEADER.FIELDS (MESSAGE-ID)]`) in the
+/// `<id>` form [`parse`] gives as `external_id`; `None` when it has none, since the
+/// synthetic id of such a message needs its whole bytes.
+#[must_use]
+pub fn header_message_id(header: &[u8]) -> Option<String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        MessageParser::default()
+            .parse_headers(header)
+            .and_then(|m| m.message_id().and_then(bracket_id))
+    }))
+    .ok()
+    .flatten()
+}
+
 /// The result for bytes that yield no message at all: enough for the dead-letter list.
 fn unreadable(raw: &[u8], problem: String) -> ParsedMail {
     ParsedMail {
@@ -689,7 +703,19 @@ fn strip_reply_prefix<'s>(rest: &'s str, prefix: &str) -> Option<&'s str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_subject, one_line, unflow};
+    use super::{header_message_id, normalize_subject, one_line, parse, unflow};
+
+    #[test]
+    fn a_header_block_gives_the_id_parse_stores() {
+        let raw = b"From: a@x\r\nMessage-ID:  <42@shop.test> \r\nSubject: s\r\n\r\nbody\r\n";
+        let stored = parse(raw, "a", &[]).message_id;
+        assert_eq!(
+            header_message_id(b"Message-ID: <42@shop.test>\r\n\r\n"),
+            Some(stored)
+        );
+        assert_eq!(header_message_id(b"\r\n"), None);
+        assert_eq!(header_message_id(b""), None);
+    }
 
     #[test]
     fn flowed_lines_join_and_hard_breaks_stay() {

@@ -145,14 +145,16 @@ impl<'a> Conn<'a> {
         Ok(uids)
     }
 
-    /// `UID FETCH set (UID BODY.PEEK[])`: `(uid, raw message)` of each asked-for message
-    /// the server still has.
+    /// `UID FETCH set (UID FLAGS BODY.PEEK[])`: each asked-for message the server still
+    /// has, with whether it is `\Answered` there (replied to from another mail client).
     pub(super) async fn fetch(
         &self,
         session: &mut Session<Stream>,
         uids: &[u32],
-    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let command = format!("UID FETCH {} (UID BODY.PEEK[])", uid_set(uids));
+    ) -> Result<Vec<Fetched>, ImapError> {
+        let command = format!("UID FETCH {} (UID FLAGS BODY.PEEK[])", uid_set(uids));
+        let mut asked = uids.to_vec();
+        asked.sort_unstable();
         let mut messages = Vec::with_capacity(uids.len());
         self.command(session, "UID FETCH", &command, |r| {
             let Response::Fetch(_, attributes) = r else {
@@ -160,9 +162,11 @@ impl<'a> Conn<'a> {
             };
             let mut uid = None;
             let mut body = None;
+            let mut answered = false;
             for attribute in attributes {
                 match attribute {
                     AttributeValue::Uid(u) => uid = Some(*u),
+                    AttributeValue::Flags(flags) => answered = is_answered(flags),
                     AttributeValue::BodySection {
                         section: None,
                         data: Some(data),
@@ -175,9 +179,13 @@ impl<'a> Conn<'a> {
             // A server may slip in FETCH responses about other messages (flag changes);
             // only the ones asked for, with a body, count.
             if let (Some(uid), Some(body)) = (uid, body)
-                && uids.contains(&uid)
+                && asked.binary_search(&uid).is_ok()
             {
-                messages.push((uid, body.to_vec()));
+                messages.push(Fetched {
+                    uid,
+                    raw: body.to_vec(),
+                    answered,
+                });
             }
         })
         .await?;
@@ -192,6 +200,22 @@ impl<'a> Conn<'a> {
         let command = format!(r"UID STORE {} +FLAGS.SILENT (\Seen)", uid_set(uids));
         self.command(session, "UID STORE", &command, |_| {}).await
     }
+}
+
+/// One message of a `UID FETCH`.
+pub(super) struct Fetched {
+    pub(super) uid: u32,
+    /// The whole message as the server keeps it.
+    pub(super) raw: Vec<u8>,
+    /// Flagged `\Answered` upstream.
+    pub(super) answered: bool,
+}
+
+/// Whether a FETCH's FLAGS hold `\Answered`.
+pub(super) fn is_answered<S: AsRef<str>>(flags: &[S]) -> bool {
+    flags
+        .iter()
+        .any(|f| f.as_ref().eq_ignore_ascii_case("\\Answered"))
 }
 
 /// How a tagged command ended.
@@ -214,7 +238,7 @@ impl Completion {
 
 /// A UID set for a command: single UIDs and runs, `1:3,7,9:12`, so a batch of
 /// consecutive UIDs stays short.
-fn uid_set(uids: &[u32]) -> String {
+pub(super) fn uid_set(uids: &[u32]) -> String {
     let mut sorted = uids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();

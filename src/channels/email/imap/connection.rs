@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use super::changes::Changes;
 use super::commands::Conn;
 use super::error::{one_line, redact, server_text};
 use super::stream::Stream;
@@ -35,6 +36,10 @@ pub struct Connection<'o> {
     pub(super) uid_next: HashMap<String, u32>,
     /// An IDLE was sent and its completion not yet read (a cancelled [`Connection::idle`]).
     pub(super) in_idle: bool,
+    /// What the server keeps of flag changes (CONDSTORE, QRESYNC), once enabled.
+    pub(super) changes: Changes,
+    /// The selected folder's HIGHESTMODSEQ, when CONDSTORE is on and the folder has one.
+    pub(super) highest_modseq: Option<u64>,
 }
 
 impl fmt::Debug for Connection<'_> {
@@ -60,23 +65,31 @@ impl<'o> Connection<'o> {
         let conn = Conn::new(account, options);
         let client = conn.connect(account).await?;
         let mut session = conn.login(client, &account.username, password).await?;
-        let mut idle = false;
+        let mut caps: Vec<String> = Vec::new();
         conn.command(&mut session, "CAPABILITY", "CAPABILITY", |r| {
-            if let Response::Capabilities(caps) = r {
-                idle |= caps
-                    .iter()
-                    .any(|c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case("IDLE")));
+            if let Response::Capabilities(found) = r {
+                caps.extend(found.iter().filter_map(|c| match c {
+                    Capability::Atom(a) => Some(a.to_ascii_uppercase()),
+                    _ => None,
+                }));
             }
         })
         .await?;
-        Ok(Connection {
+        let has = |name: &str| caps.iter().any(|c| c == name);
+        let idle = has("IDLE");
+        let offered = Changes::offered(has("ENABLE"), has("CONDSTORE"), has("QRESYNC"));
+        let mut connection = Connection {
             conn,
             session,
             idle,
             selected: None,
             uid_next: HashMap::new(),
             in_idle: false,
-        })
+            changes: Changes::Unknown,
+            highest_modseq: None,
+        };
+        connection.enable(offered).await?;
+        Ok(connection)
     }
 
     /// The server advertises IDLE (RFC 2177).
@@ -99,6 +112,9 @@ impl<'o> Connection<'o> {
                 .protocol_error(format_args!("SELECT {folder:?} gave no UIDVALIDITY"))
         })?;
         self.selected = Some((folder.to_owned(), uidvalidity));
+        self.highest_modseq = mailbox
+            .highest_modseq
+            .filter(|_| self.changes != Changes::Unknown);
         if let Some(next) = mailbox.uid_next {
             if planning {
                 self.uid_next.insert(folder.to_owned(), next);
@@ -107,6 +123,26 @@ impl<'o> Connection<'o> {
             }
         }
         Ok(uidvalidity)
+    }
+
+    /// Makes `folder` the selected one unless it is, and checks that its UIDVALIDITY is
+    /// still the one planned with.
+    pub(super) async fn ensure_selected(
+        &mut self,
+        folder: &str,
+        uidvalidity: u32,
+    ) -> Result<(), ImapError> {
+        let current = self.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
+        let found = match current {
+            Some((f, v)) if f == folder => v,
+            _ => self.select(folder, false).await?,
+        };
+        if found != uidvalidity {
+            return Err(self.conn.protocol_error(format_args!(
+                "the UIDVALIDITY of {folder:?} changed during the sync"
+            )));
+        }
+        Ok(())
     }
 
     /// Says goodbye within `limit`, ending an interrupted IDLE first; best effort, since

@@ -17,9 +17,11 @@
 //! The parts: `connection` connects (TCP, TLS or STARTTLS), logs in, selects and logs
 //! out; `commands` sends the commands whose answers must be read to their tagged
 //! completion; `plan` finds what a pass will fetch and `sync` fetches it into the
-//! store; `idle` waits for news; `sent` is what SMTP needs of the Sent folder;
-//! `stream` is the transport and `error` how every failure becomes an [`ImapError`].
+//! store; `changes` brings in flag changes made elsewhere (CONDSTORE, QRESYNC); `idle`
+//! waits for news; `sent` is what SMTP needs of the Sent folder; `stream` is the
+//! transport and `error` how every failure becomes an [`ImapError`].
 
+mod changes;
 mod commands;
 mod connection;
 mod error;
@@ -34,6 +36,6 @@ pub use error::ImapError;
 pub use idle::Wake;
 pub use plan::{DEFAULT_FIRST_SYNC_DAYS, SyncPlan};
 pub use sync::{
-    DEFAULT_BATCH_SIZE, DEFAULT_MARK_SEEN, FolderReport, Progress, SyncOptions, SyncReport,
-    sync_once,
+    DEFAULT_BATCH_SIZE, DEFAULT_MARK_SEEN, DEFAULT_MAX_BATCH_SIZE, FolderReport, Progress,
+    SyncOptions, SyncReport, sync_once,
 };

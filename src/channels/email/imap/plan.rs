@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
+use super::changes::ModseqMark;
 use super::{Connection, ImapError};
 use crate::config::EmailAccount;
 use crate::store::SharedStore;
@@ -43,6 +44,9 @@ pub(super) struct FolderPlan {
     /// In fetch order.
     pub(super) uids: Vec<u32>,
     pub(super) kind: PlanKind,
+    /// With CONDSTORE, the folder's mod-sequences: flag changes are brought in after the
+    /// new mail.
+    pub(super) modseq: Option<ModseqMark>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +83,9 @@ impl Connection<'_> {
         let mut plan = SyncPlan::default();
         for folder in &account.folders {
             let uidvalidity = self.select(folder, true).await?;
+            let modseq = self
+                .modseq_mark(account, store, folder, uidvalidity)
+                .await?;
             let uid_next = self.uid_next.get(folder.as_str()).copied();
             let state = {
                 let (name, folder) = (account.name.clone(), folder.clone());
@@ -96,6 +103,7 @@ impl Connection<'_> {
                         uidvalidity,
                         uids: Vec::new(),
                         kind: PlanKind::Nothing,
+                        modseq,
                     });
                     continue;
                 }
@@ -109,6 +117,7 @@ impl Connection<'_> {
                     uidvalidity,
                     uids,
                     kind: PlanKind::New,
+                    modseq,
                 });
                 continue;
             }
@@ -139,6 +148,11 @@ impl Connection<'_> {
                     since: day_start(since),
                     uidvalidity_changed: state.is_some(),
                 },
+                // The first fetch brings each message's flags; changes start from here.
+                modseq: modseq.map(|m| ModseqMark {
+                    recorded: None,
+                    ..m
+                }),
             });
         }
         Ok(plan)
@@ -172,6 +186,7 @@ impl Connection<'_> {
                     uidvalidity: horizon.uidvalidity,
                     uids: Vec::new(),
                     kind: PlanKind::Older { since: None, days },
+                    modseq: None,
                 });
                 continue;
             };
@@ -198,6 +213,7 @@ impl Connection<'_> {
                     since: Some(day_start(since)),
                     days,
                 },
+                modseq: None,
             });
         }
         Ok(plan)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use super::commands::Fetched;
 use super::plan::PlanKind;
 use super::{Connection, ImapError, SyncPlan};
 use crate::channels::Inbound;
@@ -18,14 +19,23 @@ use crate::store::{BlobStore, SharedStore, StoreError};
 /// no, so that comptoir leaves a shared mailbox as people's own mail clients see it.
 pub const DEFAULT_MARK_SEEN: bool = false;
 
-/// Messages fetched, parsed and committed together.
+/// Messages fetched, parsed and committed together in a pass's first batch.
 pub const DEFAULT_BATCH_SIZE: usize = 200;
+
+/// The most messages fetched, parsed and committed together, once a pass's batches have
+/// grown.
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 1600;
 
 /// How a sync pass talks to the server; the account itself comes from the config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncOptions {
-    /// Messages per `UID FETCH` and per store transaction; at least 1 is used.
+    /// Messages in a pass's first `UID FETCH` and store transaction; at least 1 is used.
     pub batch_size: usize,
+    /// Each later batch of a pass doubles, up to this many messages (never fewer than
+    /// `batch_size`): the first stays small so the newest mail shows soon, and a big
+    /// first sync then pays each transaction's fixed cost (commit, full-text segment,
+    /// every TUI's refresh) a few dozen times instead of a hundred.
+    pub max_batch_size: usize,
     /// Limit on TCP connect plus TLS handshake.
     pub connect_timeout: Duration,
     /// Limit on waiting for any one answer from the server (a greeting, a command's
@@ -37,6 +47,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             batch_size: DEFAULT_BATCH_SIZE,
+            max_batch_size: DEFAULT_MAX_BATCH_SIZE,
             connect_timeout: Duration::from_secs(15),
             command_timeout: Duration::from_secs(60),
         }
@@ -65,6 +76,15 @@ pub struct FolderReport {
     pub dead_letters: usize,
     /// The folder's UIDVALIDITY differed from the recorded one, so it was read afresh.
     pub uidvalidity_changed: bool,
+    /// Messages whose flags changed since the last sync, as CONDSTORE reported them (0
+    /// without CONDSTORE, and on a folder's first sync).
+    pub flag_changes: usize,
+    /// Conversations that stopped waiting because their message was flagged
+    /// `\Answered` upstream (at its first fetch, or changed since).
+    pub answered_elsewhere: usize,
+    /// Messages flagged `\Deleted` or expunged upstream since the last sync (logged;
+    /// their history is kept).
+    pub deleted_upstream: usize,
 }
 
 /// Syncs every folder of `account` once: new mail is stored (or dead-lettered), the
@@ -112,7 +132,8 @@ impl Connection<'_> {
         plan: SyncPlan,
         progress: &mut impl Progress,
     ) -> Result<SyncReport, ImapError> {
-        let batch_size = self.conn.options.batch_size.max(1);
+        let first_batch = self.conn.options.batch_size.max(1);
+        let max_batch = self.conn.options.max_batch_size.max(first_batch);
         let mark_seen = account.mark_seen.unwrap_or(DEFAULT_MARK_SEEN);
         let mut report = SyncReport::default();
         let blobs = store.call(|s| Ok(s.blobs().clone())).await?;
@@ -129,23 +150,14 @@ impl Connection<'_> {
                 ..FolderReport::default()
             };
             if !planned.uids.is_empty() {
-                let current = self.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
-                let uidvalidity = match current {
-                    Some((f, v)) if f == planned.folder => v,
-                    _ => self.select(&planned.folder, false).await?,
-                };
-                if uidvalidity != planned.uidvalidity {
-                    return Err(self.conn.protocol_error(format_args!(
-                        "the UIDVALIDITY of {:?} changed during the sync",
-                        planned.folder
-                    )));
-                }
+                self.ensure_selected(&planned.folder, planned.uidvalidity)
+                    .await?;
             }
             // Three batches are under way at once: one committed to the store, the next
             // parsed and its attachment files written (another core), the one after
             // fetched (the server's work and the network). A first sync of a big folder
             // then takes about as long as its SQL alone.
-            let batches: Vec<&[u32]> = planned.uids.chunks(batch_size).collect();
+            let batches = growing_batches(&planned.uids, first_batch, max_batch);
             let mut fetched = match batches.first() {
                 Some(first) => Some(self.conn.fetch(&mut self.session, first).await?),
                 None => None,
@@ -205,23 +217,51 @@ impl Connection<'_> {
                 planned.folder.clone(),
                 planned.uidvalidity,
             );
-            match planned.kind {
+            match &planned.kind {
                 PlanKind::New | PlanKind::Nothing => {}
                 PlanKind::First { top, since, .. } => {
+                    let (top, since) = (*top, *since);
                     store
                         .call(move |s| s.set_email_first_sync(&name, &f, v, top, Some(since)))
                         .await?;
                 }
                 PlanKind::Older { since, days } => {
+                    let (since, days) = (*since, *days);
                     store
                         .call(move |s| s.finish_older_email(&name, &f, since, days))
                         .await?;
                 }
             }
+            if let Some(mark) = planned.modseq {
+                self.catch_up(
+                    account,
+                    store,
+                    &planned.folder,
+                    planned.uidvalidity,
+                    mark,
+                    &mut folder,
+                )
+                .await?;
+            }
             report.folders.push(folder);
         }
         Ok(report)
     }
+}
+
+/// `uids` cut into batches of `first`, then twice as many each time, up to `max`.
+fn growing_batches(uids: &[u32], first: usize, max: usize) -> Vec<&[u32]> {
+    let mut batches = Vec::new();
+    let mut rest = uids;
+    let mut size = first.max(1);
+    let cap = max.max(size);
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(size.min(rest.len()));
+        batches.push(batch);
+        rest = after;
+        size = size.saturating_mul(2).min(cap);
+    }
+    batches
 }
 
 /// One fetched batch, parsed, its attachment files on disk, ready to commit.
@@ -232,6 +272,8 @@ struct Prepared {
     inbound: Vec<(Inbound, bool)>,
     /// What is not mail at all: (Message-ID, raw bytes, reason).
     unreadable: Vec<(String, Vec<u8>, String)>,
+    /// The Message-IDs of those flagged `\Answered` upstream.
+    answered: Vec<String>,
 }
 
 /// Parses a fetched batch and writes its attachment files, off the async workers (CPU
@@ -240,17 +282,26 @@ struct Prepared {
 async fn prepare_batch(
     account: &EmailAccount,
     blobs: &BlobStore,
-    messages: Vec<(u32, Vec<u8>)>,
+    messages: Vec<Fetched>,
 ) -> Result<Prepared, ImapError> {
     let name = account.name.clone();
     let own = vec![account.address.clone()];
     let blobs = blobs.clone();
     let prepared = tokio::task::spawn_blocking(move || {
-        let uids: Vec<u32> = messages.iter().map(|(uid, _)| *uid).collect();
+        let uids: Vec<u32> = messages.iter().map(|m| m.uid).collect();
         let mut inbound: Vec<(Inbound, bool)> = Vec::new();
         let mut unreadable: Vec<(String, Vec<u8>, String)> = Vec::new();
-        for (_, raw) in messages {
+        let mut answered: Vec<String> = Vec::new();
+        for Fetched {
+            raw,
+            answered: flagged,
+            ..
+        } in messages
+        {
             let mail = mime::parse(&raw, &name, &own);
+            if flagged && mail.inbound.is_some() {
+                answered.push(mail.message_id.clone());
+            }
             match mail.inbound {
                 Some(message) => inbound.push((message, mail.from_us)),
                 None => {
@@ -275,6 +326,7 @@ async fn prepare_batch(
             uids,
             inbound,
             unreadable,
+            answered,
         }
     })
     .await
@@ -294,10 +346,11 @@ async fn commit_batch(
         uids,
         inbound,
         unreadable,
+        answered,
     } = prepared;
     report.fetched += uids.len();
     let name = account.to_owned();
-    let (outcomes, dead, echoes) = store
+    let (outcomes, dead, echoes, stopped_waiting) = store
         .call(move |s| {
             let now = Timestamp::now();
             // Our own sent reply, back through a folder (a Bcc to ourselves, a server
@@ -316,10 +369,14 @@ async fn commit_batch(
             for (id, raw, reason) in &unreadable {
                 ingest::dead_letter(s, Channel::Email, &name, Some(id), raw, reason, now)?;
             }
-            Ok((outcomes, unreadable.len(), echoes))
+            // Duplicates too: a first sync cut short and started over must not leave a
+            // conversation waiting that the mailbox says is answered.
+            let stopped_waiting = s.email_answered_elsewhere(&name, &answered)?;
+            Ok((outcomes, unreadable.len(), echoes, stopped_waiting))
         })
         .await?;
     report.duplicates += echoes;
+    report.answered_elsewhere += stopped_waiting;
     for outcome in outcomes {
         match outcome {
             Outcome::New { .. } => report.stored += 1,
@@ -329,4 +386,28 @@ async fn commit_batch(
     }
     report.dead_letters += dead;
     Ok(uids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::growing_batches;
+
+    #[test]
+    fn batches_double_up_to_the_cap_and_cover_every_uid() {
+        let uids: Vec<u32> = (1..=20).collect();
+        let sizes: Vec<usize> = growing_batches(&uids, 2, 5)
+            .iter()
+            .map(|b| b.len())
+            .collect();
+        assert_eq!(sizes, [2, 4, 5, 5, 4]);
+        let flat: Vec<u32> = growing_batches(&uids, 2, 5).concat();
+        assert_eq!(flat, uids);
+        let same: Vec<usize> = growing_batches(&uids, 3, 3)
+            .iter()
+            .map(|b| b.len())
+            .collect();
+        assert_eq!(same, [3, 3, 3, 3, 3, 3, 2]);
+        assert!(growing_batches(&[], 2, 5).is_empty());
+        assert_eq!(growing_batches(&uids, 0, 0).len(), 20);
+    }
 }
