@@ -510,6 +510,10 @@ fn comptoir_report_prints_each_format_and_fails_in_one_line() {
         run(&mut cmd)
     };
 
+    let (code, out, _) = run(comptoir(home.path()).args(["report", "--help"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("Usage:") && out.contains("--since"), "{out}");
+
     let (code, out, err) = report("json");
     assert_eq!(code, 0, "{err}");
     let json: Value = serde_json::from_str(&out).expect("one JSON object");
