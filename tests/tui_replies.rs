@@ -175,7 +175,7 @@ fn a_canned_reply_is_picked_with_ctrl_r_sent_and_stored() {
     assert!(screen.contains("as sent on chat"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait("the reply in the draft", 5, |s| {
-        !s.contains("Canned replies") && s.contains("Inserted “Greeting")
+        !s.contains("Canned replies") && s.contains("Inserted “Greeting”")
     });
     tmux.keys(&["C-s"]);
     tmux.wait("the reply queued", 5, |s| s.contains("Reply queued"));

@@ -34,6 +34,8 @@ pub struct Reply {
     pub path: PathBuf,
     /// The texts used instead on some channels.
     pub variants: Vec<ChannelVariant>,
+    /// Another reply has the same name in another language, so the label says which.
+    pub translated: bool,
 }
 
 /// A reply's text for one channel (`refund.telegram.md`).
@@ -75,12 +77,13 @@ impl Reply {
         self.variants.iter().find(|v| v.channel == channel)
     }
 
-    /// The name, with the language when it has one (`Refund · fr`).
+    /// The name, with the language when the same name exists in another one
+    /// (`Refund policy · fr`).
     #[must_use]
     pub fn label(&self) -> String {
         match &self.language {
-            Some(l) => format!("{} · {l}", self.name),
-            None => self.name.clone(),
+            Some(l) if self.translated => format!("{} · {l}", self.name),
+            _ => self.name.clone(),
         }
     }
 }
@@ -212,6 +215,7 @@ impl Library {
             }
         }
         b.replies_in_file_order();
+        b.mark_translations();
         let finder = Finder::new(b.replies.iter().map(|r| Entry {
             name: &r.name,
             shortcut: r.shortcut.as_deref(),
@@ -369,6 +373,17 @@ struct Builder {
 }
 
 impl Builder {
+    /// Marks the replies whose name exists in more than one language.
+    fn mark_translations(&mut self) {
+        let mut count: HashMap<String, usize> = HashMap::new();
+        for r in &self.replies {
+            *count.entry(r.name.to_lowercase()).or_default() += 1;
+        }
+        for r in &mut self.replies {
+            r.translated = count.get(&r.name.to_lowercase()).is_some_and(|&n| n > 1);
+        }
+    }
+
     /// Lists the replies by file name, each right before its language versions,
     /// whatever order they were read in.
     fn replies_in_file_order(&mut self) {
@@ -427,6 +442,7 @@ impl Builder {
             body: rf.body,
             path: rf.path,
             variants: Vec::new(),
+            translated: false,
         };
         let index = self.replies.len();
         self.by_stem
