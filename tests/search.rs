@@ -712,6 +712,15 @@ mod tui {
             buf[(x, y)].bg == Color::DarkGray,
             "the first row is selected"
         );
+
+        // Any size draws without a panic.
+        for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (40, 8), (80, 24)] {
+            app.resize(w, h);
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            terminal
+                .draw(|f| comptoir::tui::view::draw(&app, f))
+                .unwrap();
+        }
     }
 
     #[test]
