@@ -1,4 +1,4 @@
--- 0008_report: what the response report (src/report.rs) reads, kept on each conversation
+-- 0008_report: what the response report (src/report/) reads, kept on each conversation
 -- so a report over a million messages reads one row per conversation rather than every
 -- message. Times are Unix ms, like the rest of the store.
 --
@@ -16,17 +16,7 @@
 -- Triggers keep them: whoever writes a message or a status change (ingest, the outbox, a
 -- sync of the Sent folder, the teamwork code) needs to know nothing about reports.
 
--- The status history (0007_teamwork) is what resolutions are read from. It is created
--- there; this line only keeps the report working on a build where that migration is absent.
-CREATE TABLE IF NOT EXISTS conversation_events (
-    id              INTEGER PRIMARY KEY,
-    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    at              INTEGER NOT NULL,
-    agent_id        INTEGER REFERENCES agents(id) ON DELETE SET NULL,
-    kind            TEXT NOT NULL,
-    old_value       TEXT,
-    new_value       TEXT
-);
+-- Resolutions are read from the status history of 0007_teamwork (conversation_events).
 
 ALTER TABLE conversations ADD COLUMN first_inbound_at INTEGER;
 ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
