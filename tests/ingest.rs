@@ -489,8 +489,13 @@ fn notes_show_in_the_customer_history_and_are_searchable() {
         .expect("note");
     let customer = store.conversation(conv).expect("q").expect("c").customer_id;
     let history = store.customer_history(customer).expect("history");
-    assert_eq!(history.notes.len(), 1);
-    assert_eq!(history.notes[0].kind, MessageKind::Note);
+    let notes: Vec<_> = history
+        .timeline
+        .iter()
+        .filter(|e| e.kind == MessageKind::Note)
+        .collect();
+    assert_eq!(notes.len(), 1, "the note is in the customer's timeline");
+    assert_eq!(notes[0].text, "Remboursement accordé, voir Zoé");
     // A note is not a reply: the customer still waits.
     assert!(
         store

@@ -3,10 +3,10 @@
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError, Tx, conversations, messages, ms, ts};
+use super::{Result, Store, StoreError, Tx, conversations, ms, ts};
 use crate::model::{
-    Channel, Conversation, ConversationId, Customer, CustomerId, Handle, HandleKind, Message,
-    MessageId, MessageKind,
+    Channel, Conversation, ConversationId, Customer, CustomerId, Handle, HandleKind, MessageId,
+    MessageKind,
 };
 
 /// How many of a customer's newest messages the history pane loads at first; scrolling
@@ -42,8 +42,6 @@ pub struct CustomerHistory {
     pub customer: Customer,
     /// Every conversation of theirs on every channel, newest first.
     pub conversations: Vec<Conversation>,
-    /// Every internal note written on any of those conversations, newest first.
-    pub notes: Vec<Message>,
     /// Their newest messages on every channel, oldest first (the newest at the bottom,
     /// as in a thread): at most the page asked for.
     pub timeline: Vec<TimelineEntry>,
@@ -109,7 +107,6 @@ impl Store {
         self.read(|conn| {
             let customer = customer(conn, id)?.ok_or(StoreError::NotFound("customer"))?;
             let conversations = conversations::of_customer(conn, id)?;
-            let notes = messages::notes_of_customer(conn, id)?;
             let messages_total = conversations
                 .iter()
                 .map(|c| u64::from(c.message_count))
@@ -118,7 +115,6 @@ impl Store {
             Ok(CustomerHistory {
                 customer,
                 conversations,
-                notes,
                 timeline,
                 messages_total,
             })
@@ -160,11 +156,16 @@ pub(super) fn customer(conn: &rusqlite::Connection, id: CustomerId) -> Result<Op
 fn timeline(conn: &rusqlite::Connection, id: CustomerId, limit: u32) -> Result<Vec<TimelineEntry>> {
     let mut entries = conn
         .prepare_cached(
-            "SELECT m.id, m.conversation_id, c.channel, m.kind, m.author, m.sent_at,
+            "WITH page AS (
+                 SELECT m.id, m.sent_at FROM conversations c
+                 JOIN messages m ON m.conversation_id = c.id
+                 WHERE c.customer_id = ?1
+                 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2)
+             SELECT m.id, m.conversation_id, c.channel, m.kind, m.author, m.sent_at,
                     substr(m.body, 1, ?3)
-             FROM conversations c JOIN messages m ON m.conversation_id = c.id
-             WHERE c.customer_id = ?1
-             ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2",
+             FROM page JOIN messages m ON m.id = page.id
+             JOIN conversations c ON c.id = m.conversation_id
+             ORDER BY page.sent_at DESC, page.id DESC",
         )?
         .query_map(params![id.0, limit, TIMELINE_CHARS], |r| {
             Ok((

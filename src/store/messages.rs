@@ -280,16 +280,6 @@ fn attachments(
     Ok(map)
 }
 
-pub(super) fn notes_of_customer(conn: &Connection, id: CustomerId) -> Result<Vec<Message>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "{SELECT} JOIN conversations c ON c.id = m.conversation_id
-             WHERE c.customer_id = ?1 AND m.kind = 'note' ORDER BY m.sent_at DESC"
-        ))?
-        .query_map([id.0], from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
 /// Every message matching an export filter, in id order, attachments included.
 pub(super) fn for_export(
     conn: &Connection,

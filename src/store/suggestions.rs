@@ -23,6 +23,10 @@ pub const SCANNED_MESSAGES: u32 = 500;
 /// repeats what older messages said.
 const SCANNED_CHARS: usize = 20_000;
 
+/// How many of the email addresses, of the phone numbers and of the order numbers a
+/// customer mentions (the newest first) are looked up.
+pub const MENTIONS_LOOKED_UP: usize = 20;
+
 /// How many matching messages of other customers one full-text lookup reads.
 const SEARCHED_MESSAGES: u32 = 200;
 
@@ -165,12 +169,14 @@ pub(super) fn of(conn: &Connection, id: CustomerId) -> Result<Vec<Suggestion>> {
             said.scan(&body?);
         }
     }
-    for email in &said.emails {
+    // The newest mentions first; a customer who writes hundreds of numbers is not
+    // looked up hundreds of times.
+    for email in said.emails.iter().take(MENTIONS_LOOKED_UP) {
         for who in holders(conn, id, "email", email)? {
             add(who, Shared::Email, email, Source::Message);
         }
     }
-    for phone in &said.phones {
+    for phone in said.phones.iter().take(MENTIONS_LOOKED_UP) {
         let who = if phone.starts_with('+') {
             holders(conn, id, "phone", phone)?
         } else {
@@ -180,7 +186,7 @@ pub(super) fn of(conn: &Connection, id: CustomerId) -> Result<Vec<Suggestion>> {
             add(who, Shared::Phone, phone, Source::Message);
         }
     }
-    for order in said.orders.iter().take(20) {
+    for order in said.orders.iter().take(MENTIONS_LOOKED_UP) {
         for (who, body) in search(conn, id, &format!("\"{order}\""))? {
             if mentions::orders(&body).contains(order) {
                 add(who, Shared::Order, order, Source::Message);
