@@ -32,6 +32,9 @@ const CLOSE: char = '\u{FDD1}';
 /// (FTS5 counts the term's documents once), over all of them 300 to 550 ms.
 pub const RANK_POOL: u32 = 200;
 
+/// How many of a `from:` customer's newest messages are checked against the words.
+pub const CUSTOMER_MESSAGES: u32 = 5_000;
+
 /// How many customers a search lists above the messages.
 pub const CUSTOMER_LIMIT: usize = 8;
 
@@ -240,22 +243,30 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         Some(v) => from_condition(conn, v, &mut args)?,
         None => (false, None),
     };
-    let pool = RANK_POOL.max(limit);
+    let mut pool = RANK_POOL.max(limit);
+    // `after:` bounds the index walk from below: without it a word with few recent
+    // matches would be walked back to the first message. The report's index on
+    // `sent_at` (0008) makes this a scan of the period's index entries only.
+    if let Some(after) = q.after {
+        let first: Option<i64> = conn
+            .prepare_cached("SELECT min(rowid) FROM messages WHERE sent_at >= ?1")?
+            .query_row([after.as_millisecond()], |r| r.get(0))?;
+        let Some(first) = first else {
+            return Ok(Vec::new());
+        };
+        args.push(Value::Integer(first));
+        sql_filters.push(format!("m.id >= ?{}", args.len()));
+    }
     let sql = if customer_only {
         // A customer is a few conversations: start from them, not from the index walk,
-        // which would skip over everybody else's messages.
+        // which would skip over everybody else's messages. Their messages are checked
+        // against the words in the ranking step (one walk over the words' matches):
+        // FTS5 checks one rowid no faster than it walks the whole list.
         let who = from_sql.unwrap_or_default();
         let mut conds = sql_filters.clone();
         conds.push("m.kind = 'inbound'".to_owned());
-        if let Some(f) = &fts {
-            // Checked message by message (FTS5 seeks each term to the rowid): a
-            // customer has a few dozen messages, a common word hundreds of thousands,
-            // which `m.id IN (SELECT …)` would gather first.
-            args.push(Value::Text(f.clone()));
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?{} AND rowid = m.id)",
-                args.len()
-            ));
+        if fts.is_some() {
+            pool = CUSTOMER_MESSAGES;
         }
         format!(
             "SELECT {HIT_COLUMNS} FROM ({who}) who CROSS JOIN conversations c CROSS JOIN messages m
@@ -270,6 +281,11 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
             Some(f) => {
                 args.push(Value::Text(f.clone()));
                 conds.push(format!("messages_fts MATCH ?{}", args.len()));
+                if let Some(at) = conds.iter().position(|c| c.starts_with("m.id >= ")) {
+                    // The same bound on the index's own rowid, which FTS5 uses.
+                    let bound = conds.remove(at).replacen("m.id", "f.rowid", 1);
+                    conds.push(bound);
+                }
                 format!(
                     "SELECT {HIT_COLUMNS} FROM messages_fts f
                      JOIN messages m ON m.id = f.rowid
@@ -301,7 +317,10 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
             })
             .collect());
     };
-    rank_candidates(conn, &fts, q.terms.len(), candidates, limit)
+    // A word still being typed expands to many terms, and bm25 would count every one's
+    // documents: while typing, closeness and age rank; the finished word gets bm25.
+    let bm25 = !q.terms.iter().any(|t| t.prefix);
+    rank_candidates(conn, &fts, q.terms.len(), bm25, candidates, limit)
 }
 
 /// Scores the candidates (bm25 from FTS5, the snippet's word distance, age) and keeps
@@ -310,6 +329,7 @@ fn rank_candidates(
     conn: &Connection,
     fts: &str,
     term_count: usize,
+    bm25: bool,
     candidates: Vec<Candidate>,
     limit: usize,
 ) -> Result<Vec<SearchHit>> {
@@ -328,9 +348,10 @@ fn rank_candidates(
     // The rowid range bounds FTS5's walk; `+rowid IN` is only a filter (a bare IN would
     // be offered to FTS5 as one lookup per id, each recounting the terms for bm25).
     let sql = format!(
-        "SELECT rowid, bm25(messages_fts), snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 16)
+        "SELECT rowid, {}, snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 16)
          FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3
-           AND +rowid IN (SELECT value FROM json_each(?4))"
+           AND +rowid IN (SELECT value FROM json_each(?4))",
+        if bm25 { "bm25(messages_fts)" } else { "-1.0" }
     );
     let id_list = format!(
         "[{}]",
