@@ -244,16 +244,13 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         None => (false, None),
     };
     let mut pool = RANK_POOL.max(limit);
-    // `after:` bounds the index walk from below: without it a word with few recent
-    // matches would be walked back to the first message. The report's index on
-    // `sent_at` (0008) makes this a scan of the period's index entries only.
-    if let Some(after) = q.after {
-        let first: Option<i64> = conn
-            .prepare_cached("SELECT min(rowid) FROM messages WHERE sent_at >= ?1")?
-            .query_row([after.as_millisecond()], |r| r.get(0))?;
-        let Some(first) = first else {
-            return Ok(Vec::new());
-        };
+    // `after:` bounds the index walk from below when few messages are that recent:
+    // without it a word with few matches since then would be walked back to the first
+    // message. The report's index on `sent_at` (0008) finds them; with many, the walk
+    // meets enough matches early and needs no bound.
+    if let Some(after) = q.after
+        && let Some(first) = first_message_since(conn, after)?
+    {
         args.push(Value::Integer(first));
         sql_filters.push(format!("m.id >= ?{}", args.len()));
     }
@@ -321,6 +318,21 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
     // documents: while typing, closeness and age rank; the finished word gets bm25.
     let bm25 = !q.terms.iter().any(|t| t.prefix);
     rank_candidates(conn, &fts, q.terms.len(), bm25, candidates, limit)
+}
+
+/// How many recent messages make an `after:` bound not worth its cost.
+const RECENT_ENOUGH: i64 = 20_000;
+
+/// The lowest message id sent at or after `after`, when fewer than [`RECENT_ENOUGH`]
+/// messages were (`Some(i64::MAX)` when none was); `None` when it is not worth looking.
+fn first_message_since(conn: &Connection, after: Timestamp) -> Result<Option<i64>> {
+    let (count, first): (i64, Option<i64>) = conn
+        .prepare_cached(&format!(
+            "SELECT count(*), min(id) FROM (SELECT rowid AS id FROM messages
+             WHERE sent_at >= ?1 ORDER BY sent_at LIMIT {RECENT_ENOUGH})"
+        ))?
+        .query_row([after.as_millisecond()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((count < RECENT_ENOUGH).then_some(first.unwrap_or(i64::MAX)))
 }
 
 /// Scores the candidates (bm25 from FTS5, the snippet's word distance, age) and keeps
