@@ -291,6 +291,13 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
                     conds.join(" AND ")
                 )
             }
+            // A rare status (snoozed, a few pending): its conversations' messages, not a
+            // walk over every message looking for them.
+            None if few_conversations(conn, q)? => format!(
+                "SELECT {HIT_COLUMNS} FROM conversations c CROSS JOIN messages m
+                 WHERE m.conversation_id = c.id AND {} ORDER BY m.id DESC LIMIT {pool}",
+                conds.join(" AND ")
+            ),
             None => format!(
                 "SELECT {HIT_COLUMNS} FROM messages m CROSS JOIN conversations c
                  WHERE c.id = m.conversation_id AND {} ORDER BY m.id DESC LIMIT {pool}",
@@ -318,6 +325,30 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
     // documents: while typing, closeness and age rank; the finished word gets bm25.
     let bm25 = !q.terms.iter().any(|t| t.prefix);
     rank_candidates(conn, &fts, q.terms.len(), bm25, candidates, limit)
+}
+
+/// Up to how many conversations a `status:` filter starts from its conversations.
+const FEW_CONVERSATIONS: i64 = 2_000;
+
+/// True when the query's statuses hold few conversations (counted on the queue's
+/// `(status, queue_rank)` index, stopping at [`FEW_CONVERSATIONS`]).
+fn few_conversations(conn: &Connection, q: &SearchQuery) -> Result<bool> {
+    if q.statuses.is_empty() {
+        return Ok(false);
+    }
+    let list = q
+        .statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let count: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM conversations WHERE status IN ({list})
+             LIMIT {FEW_CONVERSATIONS})"
+        ))?
+        .query_row([], |r| r.get(0))?;
+    Ok(count < FEW_CONVERSATIONS)
 }
 
 /// How many recent messages make an `after:` bound not worth its cost.
