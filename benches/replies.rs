@@ -137,12 +137,22 @@ fn app(lib: Arc<Library>) -> App {
     app
 }
 
+/// Times `f` by the wall clock.
+fn timed(wall: &mut Vec<Duration>, f: impl FnOnce()) {
+    let start = Instant::now();
+    f();
+    wall.push(start.elapsed());
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = (p / 100.0 * (sorted.len() - 1) as f64).round();
     sorted[rank as usize]
 }
 
 fn report(what: &str, mut samples: Vec<Duration>) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
     samples.sort_unstable();
     let p50 = percentile(&samples, 50.0);
     let p99 = percentile(&samples, 99.0);
@@ -178,6 +188,7 @@ fn main() {
     ];
     let ctrl_r = parse_keys("<C-r>").expect("keys");
     let mut keystroke = Vec::new();
+    let mut by_position: Vec<Vec<Duration>> = vec![Vec::new(); 4];
     let mut matches = 0usize;
     for _ in 0..ROUNDS {
         for q in queries {
@@ -186,23 +197,35 @@ fn main() {
             for k in &ctrl_r {
                 a.key(*k);
             }
-            for k in parse_keys(q).expect("keys") {
-                let start = Instant::now();
-                a.key(k);
-                keystroke.push(start.elapsed());
+            for (n, k) in parse_keys(q).expect("keys").into_iter().enumerate() {
+                let before = keystroke.len();
+                timed(&mut keystroke, || {
+                    a.key(k);
+                });
+                if let Some(t) = keystroke.get(before) {
+                    let last = by_position.len() - 1;
+                    by_position[n.min(last)].push(*t);
+                }
             }
             matches += a.picker.as_ref().map_or(0, |p| p.matches.len());
         }
     }
     let p99 = report("keystroke in the picker (App::key, narrowing)", keystroke);
+    for (n, samples) in by_position.into_iter().enumerate() {
+        let label = if n == 3 {
+            "  4th keystroke and later".to_owned()
+        } else {
+            format!("  keystroke {} of the query", n + 1)
+        };
+        report(&label, samples);
+    }
 
     let mut fresh = Vec::new();
     for _ in 0..ROUNDS {
         for q in queries {
             let start = Instant::now();
-            let found = lib.search(q, Some(Channel::Chat), None);
+            matches += lib.search(q, Some(Channel::Chat), None).len();
             fresh.push(start.elapsed());
-            matches += found.len();
         }
     }
     report("search of all replies (no narrowing)", fresh);
