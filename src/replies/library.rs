@@ -100,28 +100,25 @@ pub struct Library {
 /// The examples shipped in the binary: written into a new replies folder, and what
 /// `comptoir demo` offers.
 pub const EXAMPLES: [(&str, &str); 10] = [
-    ("greeting.md", include_str!("../../replies/greeting.md")),
-    (
-        "order-status.md",
-        include_str!("../../replies/order-status.md"),
-    ),
-    ("refund.md", include_str!("../../replies/refund.md")),
-    ("refund.fr.md", include_str!("../../replies/refund.fr.md")),
+    ("greeting.md", include_str!("examples/greeting.md")),
+    ("order-status.md", include_str!("examples/order-status.md")),
+    ("refund.md", include_str!("examples/refund.md")),
+    ("refund.fr.md", include_str!("examples/refund.fr.md")),
     (
         "refund.instagram.md",
-        include_str!("../../replies/refund.instagram.md"),
+        include_str!("examples/refund.instagram.md"),
     ),
     (
         "delivery-delay.md",
-        include_str!("../../replies/delivery-delay.md"),
+        include_str!("examples/delivery-delay.md"),
     ),
     (
         "opening-hours.md",
-        include_str!("../../replies/opening-hours.md"),
+        include_str!("examples/opening-hours.md"),
     ),
-    ("allergens.md", include_str!("../../replies/allergens.md")),
-    ("closing.md", include_str!("../../replies/closing.md")),
-    ("README.md", include_str!("../../replies/README.md")),
+    ("allergens.md", include_str!("examples/allergens.md")),
+    ("closing.md", include_str!("examples/closing.md")),
+    ("README.md", include_str!("examples/README.md")),
 ];
 
 /// The file that explains the folder; not a reply.
