@@ -542,6 +542,74 @@ fn close_and_rare_words_rank_above_a_newer_weak_match() {
     assert!(hits.windows(2).all(|w| w[0].sent_at >= w[1].sent_at));
 }
 
+/// Old mail synced late: 5,000 chats sent recently stored first, then 5,000 sent long
+/// before them stored newest first (so rowids run against time), two per second.
+fn late_synced_store() -> (tempfile::TempDir, Store) {
+    let (dir, mut store) = open();
+    let recent: Vec<Inbound> = (0..5_000)
+        .map(|i| {
+            let mut m = chat(&format!("r{i}"), &format!("v{}", i % 40), "colis récent");
+            m.sent_at = at(100 * HOUR + i);
+            m
+        })
+        .collect();
+    ingest::ingest_batch(&mut store, &recent, at(200 * HOUR)).unwrap();
+    let old: Vec<Inbound> = (0..5_000)
+        .rev()
+        .map(|i| {
+            let mut m = chat(&format!("o{i}"), &format!("w{}", i % 40), "colis ancien");
+            m.sent_at = at(i / 2);
+            m
+        })
+        .collect();
+    ingest::ingest_batch(&mut store, &old, at(200 * HOUR)).unwrap();
+    (dir, store)
+}
+
+fn dated(input: &str, after: Option<i64>, before: Option<i64>) -> SearchQuery {
+    SearchQuery {
+        after: after.map(at),
+        before: before.map(at),
+        ..SearchQuery::parse(input, at(0), &TimeZone::UTC).unwrap()
+    }
+}
+
+#[test]
+fn a_date_window_finds_late_synced_mail_by_when_it_was_sent() {
+    let (_dir, mut store) = late_synced_store();
+    // More than one index chunk, with messages sharing a second at their edges.
+    let window = dated("colis", Some(100), Some(2_400));
+    let all = store.search_query(&window, 10_000).unwrap().messages;
+    assert_eq!(all.len(), 4_600, "every message sent in [100 s, 2400 s)");
+    assert!(
+        all.iter()
+            .all(|h| h.sent_at >= at(100) && h.sent_at < at(2_400))
+    );
+
+    // The best of the newest sent before the bound, not the newest stored.
+    let before = store
+        .search_query(&dated("colis", None, Some(2_400)), 50)
+        .unwrap()
+        .messages;
+    assert_eq!(before.len(), 50);
+    assert!(
+        before
+            .iter()
+            .all(|h| h.sent_at >= at(2_300) && h.sent_at < at(2_400)),
+        "{:?}",
+        before.iter().map(|h| h.sent_at).collect::<Vec<_>>()
+    );
+
+    // Filters alone: newest sent first.
+    let filters = store
+        .search_query(&dated("channel:chat", None, Some(2_400)), 50)
+        .unwrap()
+        .messages;
+    assert_eq!(filters.len(), 50);
+    assert_eq!(filters[0].sent_at, at(2_399));
+    assert!(filters.windows(2).all(|w| w[0].sent_at >= w[1].sent_at));
+}
+
 // ---------------------------------------------------------------------------------------
 // The TUI
 // ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 
 mod query;
 mod rank;
+mod window;
 
 use std::collections::HashSet;
 
@@ -244,6 +245,20 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         None => (false, None),
     };
     let mut pool = RANK_POOL.max(limit);
+    // A word still being typed expands to many terms, and bm25 would count every one's
+    // documents: while typing, closeness and age rank; the finished word gets bm25.
+    let bm25 = !q.terms.iter().any(|t| t.prefix);
+    if !customer_only
+        && let Some(f) = &fts
+        && (q.before.is_some() || q.after.is_some())
+    {
+        let mut conds = sql_filters.clone();
+        conds.extend(from_sql.clone());
+        if let Some(found) = window::candidates(conn, f, q.before, q.after, &conds, &args, pool)? {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            return rank_candidates(conn, f, q.terms.len(), bm25, found, limit);
+        }
+    }
     // `after:` bounds the index walk from below when few messages are that recent:
     // without it a word with few matches since then would be walked back to the first
     // message. The report's index on `sent_at` (0008) finds them; with many, the walk
@@ -298,6 +313,13 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
                  WHERE m.conversation_id = c.id AND {} ORDER BY m.id DESC LIMIT {pool}",
                 conds.join(" AND ")
             ),
+            // A date window: its messages newest first on the `sent_at` index (0008),
+            // not every newer message skipped on the way there.
+            None if q.before.is_some() || q.after.is_some() => format!(
+                "SELECT {HIT_COLUMNS} FROM messages m CROSS JOIN conversations c
+                 WHERE c.id = m.conversation_id AND {} ORDER BY m.sent_at DESC LIMIT {pool}",
+                conds.join(" AND ")
+            ),
             None => format!(
                 "SELECT {HIT_COLUMNS} FROM messages m CROSS JOIN conversations c
                  WHERE c.id = m.conversation_id AND {} ORDER BY m.id DESC LIMIT {pool}",
@@ -321,9 +343,6 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
             })
             .collect());
     };
-    // A word still being typed expands to many terms, and bm25 would count every one's
-    // documents: while typing, closeness and age rank; the finished word gets bm25.
-    let bm25 = !q.terms.iter().any(|t| t.prefix);
     rank_candidates(conn, &fts, q.terms.len(), bm25, candidates, limit)
 }
 
