@@ -610,6 +610,39 @@ fn a_date_window_finds_late_synced_mail_by_when_it_was_sent() {
     assert!(filters.windows(2).all(|w| w[0].sent_at >= w[1].sent_at));
 }
 
+#[test]
+fn a_customer_scattered_among_others_has_every_matching_message_found() {
+    let (_dir, mut store) = open();
+    let mut batch = Vec::new();
+    for i in 0..120 {
+        let text = if i % 2 == 0 {
+            "colis en retard"
+        } else {
+            "merci"
+        };
+        batch.push(named(chat(&format!("z{i}"), "zoe", text), "Zoé Lambert"));
+        for j in 0..20 {
+            batch.push(chat(&format!("o{i}-{j}"), &format!("v{j}"), "colis"));
+        }
+    }
+    for (i, m) in batch.iter_mut().enumerate() {
+        m.sent_at = at(i64::try_from(i).unwrap());
+    }
+    ingest::ingest_batch(&mut store, &batch, at(HOUR)).unwrap();
+    let q = SearchQuery::parse("colis from:zoé", at(HOUR), &TimeZone::UTC).unwrap();
+    let hits = store.search_query(&q, 500).unwrap().messages;
+    assert_eq!(
+        hits.len(),
+        60,
+        "every one of Zoé's sixty messages with the word"
+    );
+    assert!(
+        hits.iter()
+            .all(|h| h.customer_name.as_deref() == Some("Zoé Lambert"))
+    );
+    assert!(hits.iter().all(|h| h.snippet.matches() == vec!["colis"]));
+}
+
 // ---------------------------------------------------------------------------------------
 // The TUI
 // ---------------------------------------------------------------------------------------

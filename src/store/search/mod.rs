@@ -10,9 +10,10 @@
 
 mod query;
 mod rank;
+mod scattered;
 mod window;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use rusqlite::types::{Type, Value};
@@ -35,6 +36,12 @@ pub const RANK_POOL: u32 = 200;
 
 /// How many of a `from:` customer's newest messages are checked against the words.
 pub const CUSTOMER_MESSAGES: u32 = 5_000;
+
+/// How many of the `from:` customers' most recent conversations are searched. Measured
+/// on the 1,000,000-message store (Python's sqlite3): a name shared by 1,000 to 1,500
+/// customers costs 45 to 70 ms read whole, 12 to 15 ms through its newest 250
+/// conversations (about 1,700 messages).
+pub const CUSTOMER_CONVERSATIONS: u32 = 250;
 
 /// How many customers a search lists above the messages.
 pub const CUSTOMER_LIMIT: usize = 8;
@@ -272,7 +279,7 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
     let sql = if customer_only {
         // A customer is a few conversations: start from them, not from the index walk,
         // which would skip over everybody else's messages. Their messages are checked
-        // against the words in the ranking step (one walk over the words' matches):
+        // against the words afterwards, in rowid ranges around them (`scattered`):
         // FTS5 checks one rowid no faster than it walks the whole list.
         let who = from_sql.unwrap_or_default();
         let mut conds = sql_filters.clone();
@@ -280,9 +287,15 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         if fts.is_some() {
             pool = CUSTOMER_MESSAGES;
         }
+        // A common first name is a thousand customers: their most recent conversations
+        // hold their newest messages, without reading every one of the others.
         format!(
-            "SELECT {HIT_COLUMNS} FROM ({who}) who CROSS JOIN conversations c CROSS JOIN messages m
-             WHERE c.customer_id = who.id AND m.conversation_id = c.id AND {}
+            "SELECT {HIT_COLUMNS} FROM (
+                 SELECT recent.id FROM ({who}) who CROSS JOIN conversations recent
+                 WHERE recent.customer_id = who.id
+                 ORDER BY recent.last_message_at DESC LIMIT {CUSTOMER_CONVERSATIONS}
+             ) newest CROSS JOIN conversations c CROSS JOIN messages m
+             WHERE c.id = newest.id AND m.conversation_id = c.id AND {}
              ORDER BY m.id DESC LIMIT {pool}",
             conds.join(" AND ")
         )
@@ -332,6 +345,11 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
         .query_map(params_from_iter(args.iter()), candidate)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if customer_only && let Some(f) = &fts {
+        let pool = usize::try_from(RANK_POOL).unwrap_or(usize::MAX).max(limit);
+        let scored = scattered::matching(conn, f, &candidates, pool)?;
+        return Ok(rank_scored(scored, q.terms.len(), candidates, limit));
+    }
     let Some(fts) = fts else {
         // Only filters: newest first, each message's start as its snippet.
         return Ok(candidates
@@ -402,11 +420,6 @@ fn rank_candidates(
         return Ok(Vec::new());
     };
     let ids: HashSet<i64> = candidates.iter().map(|c| c.hit.message_id.0).collect();
-    let newest = candidates
-        .iter()
-        .map(|c| c.hit.sent_at)
-        .max()
-        .unwrap_or(Timestamp::UNIX_EPOCH);
     // The rowid range bounds FTS5's walk; `+rowid IN` is only a filter (a bare IN would
     // be offered to FTS5 as one lookup per id, each recounting the terms for bm25).
     let sql = format!(
@@ -422,7 +435,7 @@ fn rank_candidates(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let mut scored: std::collections::HashMap<i64, (f64, Snippet)> = conn
+    let scored: HashMap<i64, (f64, Snippet)> = conn
         .prepare_cached(&sql)?
         .query_map(rusqlite::params![fts, lo, hi, id_list], |r| {
             Ok((
@@ -431,6 +444,22 @@ fn rank_candidates(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    Ok(rank_scored(scored, term_count, candidates, limit))
+}
+
+/// The best `limit` of the candidates that were `scored` (bm25 and snippet by id).
+fn rank_scored(
+    mut scored: HashMap<i64, (f64, Snippet)>,
+    term_count: usize,
+    candidates: Vec<Candidate>,
+    limit: usize,
+) -> Vec<SearchHit> {
+    let newest = candidates
+        .iter()
+        .filter(|c| scored.contains_key(&c.hit.message_id.0))
+        .map(|c| c.hit.sent_at)
+        .max()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     let mut ranked: Vec<(f64, SearchHit)> = candidates
         .into_iter()
         .filter_map(|c| {
@@ -443,7 +472,7 @@ fn rank_candidates(
         b.0.total_cmp(&a.0)
             .then(b.1.message_id.0.cmp(&a.1.message_id.0))
     });
-    Ok(ranked.into_iter().take(limit).map(|(_, h)| h).collect())
+    ranked.into_iter().take(limit).map(|(_, h)| h).collect()
 }
 
 /// The first line of a message, for a hit found by filters alone.
