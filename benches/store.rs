@@ -540,6 +540,11 @@ fn bench_search_filters(store: &mut Store, path: &Path, results: &mut Vec<Row>) 
         )
         .map(|(n, w)| format!("{w} from:\"{n}\""))
         .chain(emails.iter().take(3).map(|e| format!("from:{e}")))
+        // A common first name alone: a thousand customers.
+        .chain([
+            "merci from:Camille".to_owned(),
+            "colis from:Hugo".to_owned(),
+        ])
         .collect();
     let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let categories: Vec<(&str, Vec<String>)> = vec![
