@@ -261,7 +261,9 @@ fn messages(conn: &Connection, q: &SearchQuery, limit: u32) -> Result<Vec<Search
     {
         let mut conds = sql_filters.clone();
         conds.extend(from_sql.clone());
-        if let Some(found) = window::candidates(conn, f, q.before, q.after, &conds, &args, pool)? {
+        if let Some(found) =
+            window::candidates(conn, f, !bm25, q.before, q.after, &conds, &args, pool)?
+        {
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             return rank_candidates(conn, f, q.terms.len(), bm25, found, limit);
         }
