@@ -235,19 +235,21 @@ fn inbox(paths: &Paths) -> Result<(), Failure> {
     );
     tracing::info!(store = %store_file.display(), "inbox opened");
     // The channels run here unless a `comptoir serve` already runs them for this store.
-    let lock = match comptoir::serve::ServeLock::acquire(paths) {
-        Ok(lock) => {
-            app.notice("Channels run in this inbox (no `comptoir serve` holds the store)");
-            Some(lock)
-        }
+    let (lock, channels_notice) = match comptoir::serve::ServeLock::acquire(paths) {
+        Ok(lock) => (
+            Some(lock),
+            "Channels run in this inbox (no `comptoir serve` holds the store)",
+        ),
         Err(comptoir::serve::ServeError::Held { .. }) => {
-            app.notice("Channels are run by `comptoir serve`");
-            None
+            (None, "Channels are run by `comptoir serve`")
         }
         Err(e) => return Err(Failure::runtime(e.to_string())),
     };
-    if let Some(notice) = replies_notice {
-        app.notice(&notice);
+    // One line shows one notice: the first start's two share it rather than one hiding
+    // the other.
+    match replies_notice {
+        Some(notice) => app.notice(&format!("{channels_notice} · {notice}")),
+        None => app.notice(channels_notice),
     }
     let rt = runtime()?;
     let result = rt.block_on(async {
