@@ -453,6 +453,7 @@ fn config_check(paths: &Paths) -> Result<(), Failure> {
         )
     ));
     out.push_str(&format!("presence     {}\n", cfg.presence.summary()));
+    out.push_str(&format!("workflow     {}\n", cfg.workflow.summary()));
     let (replies, reply_errors) = comptoir::replies::check_lines(&cfg);
     out.push_str(&replies);
     let accounts = cfg.accounts();

@@ -813,4 +813,20 @@ fn config_check_prints_hours_and_presence() {
         stdout.contains("presence     idle after 10 min"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("workflow     no first-response target (no [workflow])"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        &cfg,
+        "[workflow]\nfirst_response_target = \"2h\"\nchat = \"1m\"\n",
+    )
+    .unwrap();
+    let out = run(&cfg);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("workflow     first response within 2h; chat 1m"),
+        "{stdout}"
+    );
 }

@@ -53,6 +53,24 @@ impl WorkflowConfig {
             .map(|(_, d)| *d)
             .or(self.first_response_target)
     }
+
+    /// One line for `comptoir config check`: the general target, then each channel's own.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        if self.first_response_target.is_none() && self.channel_targets.is_empty() {
+            return "no first-response target (no [workflow])".to_owned();
+        }
+        let mut parts = vec![match self.first_response_target {
+            Some(d) => format!("first response within {d:#}"),
+            None => "no general first-response target".to_owned(),
+        }];
+        parts.extend(
+            self.channel_targets
+                .iter()
+                .map(|(c, d)| format!("{} {d:#}", c.as_str())),
+        );
+        parts.join("; ")
+    }
 }
 
 impl Checker<'_> {
