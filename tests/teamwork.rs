@@ -15,7 +15,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -709,107 +709,9 @@ fn serve_wakes_snoozes_with_no_tui_open_and_shares_its_files_with_the_group() {
     assert!(exited.unwrap().success());
 }
 
-/// A private tmux server (its own socket, no user config), one session per agent,
-/// killed on drop.
-struct Tmux {
-    socket: PathBuf,
-    home: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn new(home: &Path) -> Tmux {
-        let dir = tempfile::tempdir().unwrap();
-        Tmux {
-            socket: dir.path().join("tmux.sock"),
-            home: home.to_path_buf(),
-            _dir: dir,
-        }
-    }
-
-    /// Runs `program` in a new 140x30 session named `name`.
-    fn session(&self, name: &str, program: &str) {
-        let env = |k: &str, v: &Path| format!("{k}={}", v.display());
-        let out = self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "140",
-            "-y",
-            "30",
-            "-e",
-            "TERM=tmux-256color",
-            "-e",
-            &env("HOME", &self.home),
-            "-e",
-            &env("XDG_STATE_HOME", &self.home.join("state")),
-            program,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-u", "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux is installed")
-    }
-
-    fn screen(&self, session: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", session]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, session: &str, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", session];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn type_text(&self, session: &str, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", session, "-l", text])
-                .status
-                .success()
-        );
-    }
-
-    fn wait(
-        &self,
-        session: &str,
-        what: &str,
-        limit: Duration,
-        cond: impl Fn(&str) -> bool,
-    ) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen(session);
-            if cond(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen of {session}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+#[path = "common/tmux.rs"]
+mod tmux;
+use tmux::Tmux;
 
 #[test]
 fn two_tuis_on_one_store_see_each_other_reply_and_conflict() {
@@ -826,21 +728,21 @@ fn two_tuis_on_one_store_see_each_other_reply_and_conflict() {
             config.display(),
             data.display()
         );
-        tmux.session(name, &program);
+        tmux.session(name, &program, 140, 30);
     }
     for name in ["Camille", "Karim"] {
-        tmux.wait(name, "the inbox", Duration::from_secs(20), |s| {
+        tmux.wait_on(name, "the inbox", Duration::from_secs(20), |s| {
             s.contains("Ana") && s.contains(name)
         });
         // Every status, so a resolved conversation stays on screen.
-        tmux.keys(name, &["f", "a"]);
+        tmux.keys_to(name, &["f", "a"]);
     }
 
     // Camille opens the conversation and starts replying: Karim sees it on the row and
     // in the thread.
-    tmux.keys("Camille", &["Enter", "r"]);
-    tmux.type_text("Camille", "Je regarde");
-    let screen = tmux.wait("Karim", "Camille's marker", Duration::from_secs(5), |s| {
+    tmux.keys_to("Camille", &["Enter", "r"]);
+    tmux.type_into("Camille", "Je regarde");
+    let screen = tmux.wait_on("Karim", "Camille's marker", Duration::from_secs(5), |s| {
         s.contains("Camille is replying…")
     });
     let row = screen
@@ -850,12 +752,12 @@ fn two_tuis_on_one_store_see_each_other_reply_and_conflict() {
     assert!(row.contains("✎ Camille"), "the queue row: {screen}");
 
     // She sends: Karim sees her reply, and her marker turn to viewing.
-    tmux.type_text("Camille", ", il part ce soir.");
-    tmux.keys("Camille", &["C-s"]);
-    tmux.wait("Camille", "sent", Duration::from_secs(5), |s| {
+    tmux.type_into("Camille", ", il part ce soir.");
+    tmux.keys_to("Camille", &["C-s"]);
+    tmux.wait_on("Camille", "sent", Duration::from_secs(5), |s| {
         s.contains("Reply queued")
     });
-    tmux.wait("Karim", "Camille's reply", Duration::from_secs(5), |s| {
+    tmux.wait_on("Karim", "Camille's reply", Duration::from_secs(5), |s| {
         s.contains("Je regarde, il part ce soir.") && s.contains("Camille is viewing")
     });
 
@@ -884,7 +786,7 @@ fn two_tuis_on_one_store_see_each_other_reply_and_conflict() {
     };
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let (c, k) = (tmux.screen("Camille"), tmux.screen("Karim"));
+        let (c, k) = (tmux.screen_of("Camille"), tmux.screen_of("Karim"));
         if told(&c) || told(&k) {
             break;
         }
@@ -894,6 +796,6 @@ fn two_tuis_on_one_store_see_each_other_reply_and_conflict() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    tmux.keys("Camille", &["q"]);
-    tmux.keys("Karim", &["q"]);
+    tmux.keys_to("Camille", &["q"]);
+    tmux.keys_to("Karim", &["q"]);
 }

@@ -9,111 +9,15 @@
     reason = "a test fails loudly"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use comptoir::channels::{Contact, Inbound};
 use comptoir::model::{Channel, MessageKind};
 use comptoir::store::Store;
 
-/// A tmux server of our own (its own socket, no user config), killed on drop.
-struct Tmux {
-    socket: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(program: &str, home: &Path) -> Tmux {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = dir.path().join("tmux.sock");
-        let probe = Command::new("tmux").arg("-V").output();
-        assert!(
-            probe.is_ok_and(|o| o.status.success()),
-            "tmux is missing: install it with `apt-get install tmux` (scripts/test does)"
-        );
-        let t = Tmux { socket, _dir: dir };
-        let env = |k: &str, v: &Path| format!("{k}={}", v.display());
-        let out = t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-e",
-            "TERM=tmux-256color",
-            "-e",
-            &env("HOME", home),
-            "-e",
-            &env("XDG_CONFIG_HOME", &home.join("config")),
-            "-e",
-            &env("XDG_DATA_HOME", &home.join("data")),
-            "-e",
-            &env("XDG_STATE_HOME", &home.join("state")),
-            program,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t.run(&["set-option", "-g", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-u", "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "t", "-l", text])
-                .status
-                .success()
-        );
-    }
-
-    /// Waits until the screen satisfies `cond`; on timeout, fails with the screen.
-    fn wait(&self, what: &str, seconds: u64, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        loop {
-            let screen = self.screen();
-            if cond(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+#[path = "common/tmux.rs"]
+mod tmux;
+use tmux::Tmux;
 
 #[test]
 fn a_canned_reply_is_picked_with_ctrl_r_sent_and_stored() {
@@ -157,7 +61,7 @@ fn a_canned_reply_is_picked_with_ctrl_r_sent_and_stored() {
         config.display(),
         data.display()
     );
-    let tmux = Tmux::start(&program, home.path());
+    let tmux = Tmux::start(&program, home.path(), 120, 40);
     tmux.wait("the inbox", 20, |s| s.contains("Ada Lovelace"));
     assert!(
         home.path().join("replies/greeting.md").is_file(),
