@@ -11,18 +11,12 @@
 
 mod common;
 
-use common::{at, chat, email};
+use common::{at, chat, email, open_store as open};
 use comptoir::channels::Inbound;
 use comptoir::ingest::{self, Outcome};
 use comptoir::model::{Channel, ConversationId, CustomerId, HandleKind, MessageKind};
 use comptoir::store::{Shared, Source, Store, StoreError};
 use proptest::prelude::*;
-
-fn open() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("store.sqlite")).expect("open");
-    (dir, store)
-}
 
 fn customer_of(store: &mut Store, inbound: &Inbound, t: i64) -> CustomerId {
     match ingest::ingest(store, inbound, at(t)).expect("ingest") {

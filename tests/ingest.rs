@@ -9,18 +9,12 @@
 
 mod common;
 
-use common::{at, chat, email};
+use common::{at, chat, email, open_store as open};
 use comptoir::channels::{Contact, InboundAttachment};
 use comptoir::ingest::{self, MAX_TEXT_BYTES, Outcome};
 use comptoir::model::{Channel, HandleKind, MessageKind, Status, StatusName};
-use comptoir::store::{QueueFilter, Store};
+use comptoir::store::QueueFilter;
 use proptest::prelude::*;
-
-fn open() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("store.sqlite")).expect("open");
-    (dir, store)
-}
 
 fn new_ids(outcome: Outcome) -> (comptoir::model::ConversationId, comptoir::model::MessageId) {
     match outcome {

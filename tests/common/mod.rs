@@ -70,6 +70,13 @@ pub fn at(secs: i64) -> Timestamp {
     Timestamp::from_second(1_790_000_000 + secs).expect("in range")
 }
 
+/// A fresh store in a temporary directory, which lives as long as the returned guard.
+pub fn open_store() -> (tempfile::TempDir, comptoir::store::Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = comptoir::store::Store::open(&dir.path().join("store.sqlite")).expect("open");
+    (dir, store)
+}
+
 /// Waits for `cond` with a deadline, polling; panics with `what` if it never holds.
 pub fn wait_for(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
