@@ -1,12 +1,12 @@
-//! `{{variable}}` placeholders: filling the known ones, and finding the gaps left for the
+//! `{{variable}}` slots: filling the known ones, and finding the gaps left for the
 //! agent. A gap stays in the draft as `{{name}}`, drawn highlighted, and a reply that
 //! still holds one is never sent.
 
 use std::ops::Range;
 
-/// Where each placeholder is in `text`, with its variable name.
+/// Where each `{{name}}` slot is in `text`, with its variable name.
 #[must_use]
-pub fn placeholders(text: &str) -> Vec<(Range<usize>, &str)> {
+pub fn slots(text: &str) -> Vec<(Range<usize>, &str)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| i + from) {
@@ -31,12 +31,12 @@ fn is_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
-/// `text` with each placeholder `value` knows replaced; the others stay as `{{name}}`
+/// `text` with each slot `value` knows replaced; the others stay as `{{name}}`
 /// (spaces inside the braces dropped, so the gap reads the same everywhere).
 pub fn fill(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (range, name) in placeholders(text) {
+    for (range, name) in slots(text) {
         out.push_str(&text[at..range.start]);
         match value(name) {
             Some(v) => out.push_str(&v),
@@ -56,7 +56,7 @@ pub fn fill(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String
 #[must_use]
 pub fn gaps(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (_, name) in placeholders(text) {
+    for (_, name) in slots(text) {
         if !out.iter().any(|n| n == name) {
             out.push(name.to_owned());
         }

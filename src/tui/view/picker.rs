@@ -26,7 +26,7 @@ fn gap_style() -> Style {
 pub fn gap_line(line: &str) -> Line<'static> {
     let mut spans = Vec::new();
     let mut at = 0;
-    for (range, _) in template::placeholders(line) {
+    for (range, _) in template::slots(line) {
         if range.start > at {
             spans.push(Span::raw(line[at..range.start].to_owned()));
         }
