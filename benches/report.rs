@@ -30,10 +30,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use comptoir::ingest;
-use comptoir::model::ConversationId;
 use comptoir::report::{self, Period, human_duration};
 use comptoir::store::Store;
-use fastrand::Rng;
 use jiff::tz::TimeZone;
 
 /// Messages ingested into each copy for the ingest comparison.
@@ -224,23 +222,8 @@ fn ingest_comparison(dir: &Path, migrated: &Path) {
 /// shared, and those waits are other programs' doing).
 fn ingest_into(path: &Path) -> f64 {
     let mut store = Store::open(path).expect("open the ingest copy");
-    let mut rng = Rng::with_seed(data::SEED ^ 0xC0FF);
     let max = store_max_conversation(path);
-    let existing: Vec<synth::ExistingThread> = (0..2_000)
-        .filter_map(|_| {
-            let c = store
-                .conversation(ConversationId(rng.i64(1..=max)))
-                .expect("read a conversation")?;
-            Some(synth::ExistingThread {
-                channel: c.channel,
-                account: c.account,
-                thread_key: c.thread_key,
-                peer: c.peer,
-                customer_name: c.customer_name,
-                subject: c.subject,
-            })
-        })
-        .collect();
+    let existing = synth::ExistingThread::sample(&mut store, data::SEED ^ 0xC0FF, max, 2_000);
     let end = synth::end_of_history();
     let mut generator = synth::Synth::new(data::SEED ^ 0xF2E5, end, 10_000_000);
     let messages = generator.fresh_inbound(FRESH_MESSAGES, &existing, end);

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use comptoir::ingest;
 use comptoir::model::{Channel, ConversationId, CustomerId, StatusName};
-use comptoir::store::{QueueFilter, SearchQuery, Store};
+use comptoir::store::{QueueFilter, SearchQuery, SearchResults, Store};
 use fastrand::Rng;
 
 /// Messages ingested into a copy of the big store.
@@ -609,30 +609,15 @@ fn bench_search_filters(store: &mut Store, path: &Path, results: &mut Vec<Row>) 
             ]),
         ),
     ];
-    let now = jiff::Timestamp::now();
-    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
     let mut all: Vec<Duration> = Vec::new();
     for (name, queries) in &categories {
-        let parsed: Vec<SearchQuery> = queries
-            .iter()
-            .map(|q| SearchQuery::parse(q, now, &tz).expect("a valid bench query"))
-            .collect();
-        let hits: Vec<usize> = parsed
-            .iter()
-            .map(|q| store.search_query(q, 50).expect("search").messages.len())
-            .collect();
-        let mut row = measure(name, Target::P99Below(ms(50)), parsed.len(), 200, |i| {
-            black_box(
-                store
-                    .search_query(&parsed[i % parsed.len()], 50)
-                    .expect("search"),
-            );
-        });
-        row.note = format!(
-            "{} queries, hits {}..{} (limit 50)",
-            parsed.len(),
-            hits.iter().min().unwrap_or(&0),
-            hits.iter().max().unwrap_or(&0)
+        let row = bench_queries(
+            store,
+            name,
+            queries,
+            |r| r.messages.len(),
+            "hits",
+            " (limit 50)",
         );
         all.extend(&row.times);
         results.push(row);
@@ -668,29 +653,45 @@ fn bench_search_filters(store: &mut Store, path: &Path, results: &mut Vec<Row>) 
         ),
     ];
     for (name, queries) in &lookups {
-        let parsed: Vec<SearchQuery> = queries
-            .iter()
-            .map(|q| SearchQuery::parse(q, now, &tz).expect("a valid bench query"))
-            .collect();
-        let found: Vec<usize> = parsed
-            .iter()
-            .map(|q| store.search_query(q, 50).expect("search").customers.len())
-            .collect();
-        let mut row = measure(name, Target::P99Below(ms(50)), parsed.len(), 200, |i| {
-            black_box(
-                store
-                    .search_query(&parsed[i % parsed.len()], 50)
-                    .expect("search"),
-            );
-        });
-        row.note = format!(
-            "{} queries, customers {}..{}",
-            parsed.len(),
-            found.iter().min().unwrap_or(&0),
-            found.iter().max().unwrap_or(&0)
-        );
+        let row = bench_queries(store, name, queries, |r| r.customers.len(), "customers", "");
         results.push(row);
     }
+}
+
+/// Times `queries` (parsed once, in the agent's zone) round robin, 200 runs against the
+/// 50 ms p99 target; the note gives the range of `count` over them, as `what`.
+fn bench_queries<Q: AsRef<str>>(
+    store: &mut Store,
+    name: &str,
+    queries: &[Q],
+    count: impl Fn(&SearchResults) -> usize,
+    what: &str,
+    suffix: &str,
+) -> Row {
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let parsed: Vec<SearchQuery> = queries
+        .iter()
+        .map(|q| SearchQuery::parse(q.as_ref(), now, &tz).expect("a valid bench query"))
+        .collect();
+    let found: Vec<usize> = parsed
+        .iter()
+        .map(|q| count(&store.search_query(q, 50).expect("search")))
+        .collect();
+    let mut row = measure(name, Target::P99Below(ms(50)), parsed.len(), 200, |i| {
+        black_box(
+            store
+                .search_query(&parsed[i % parsed.len()], 50)
+                .expect("search"),
+        );
+    });
+    row.note = format!(
+        "{} queries, {what} {}..{}{suffix}",
+        parsed.len(),
+        found.iter().min().unwrap_or(&0),
+        found.iter().max().unwrap_or(&0)
+    );
+    row
 }
 
 /// Names of random customers who have one with two words.
@@ -857,22 +858,8 @@ fn bench_ingest_copy(dir: &Path, path: &Path, results: &mut Vec<Row>) -> Option<
 
     let mut store = Store::open(&copy).expect("open the copy");
     let conversations = max_id(&copy, "conversations");
-    let mut rng = Rng::with_seed(data::SEED ^ 0xC0FF);
-    let existing: Vec<synth::ExistingThread> = (0..2_000)
-        .filter_map(|_| {
-            let c = store
-                .conversation(ConversationId(rng.i64(1..=conversations.max(1))))
-                .expect("read a conversation")?;
-            Some(synth::ExistingThread {
-                channel: c.channel,
-                account: c.account,
-                thread_key: c.thread_key,
-                peer: c.peer,
-                customer_name: c.customer_name,
-                subject: c.subject,
-            })
-        })
-        .collect();
+    let existing =
+        synth::ExistingThread::sample(&mut store, data::SEED ^ 0xC0FF, conversations.max(1), 2_000);
     let end = synth::end_of_history();
     let mut generator = synth::Synth::new(data::SEED ^ 0xF2E5, end, 10_000_000);
     let messages = generator.fresh_inbound(FRESH_MESSAGES, &existing, end);

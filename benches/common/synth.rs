@@ -1266,6 +1266,29 @@ pub struct ExistingThread {
     pub subject: Option<String>,
 }
 
+impl ExistingThread {
+    /// `count` conversations of `store` drawn at random (ids 1 to `max`, with `seed`),
+    /// for fresh messages to land in as a live inbox's would.
+    pub fn sample(store: &mut Store, seed: u64, max: i64, count: usize) -> Vec<ExistingThread> {
+        let mut rng = Rng::with_seed(seed);
+        (0..count)
+            .filter_map(|_| {
+                let c = store
+                    .conversation(ConversationId(rng.i64(1..=max.max(1))))
+                    .expect("read a conversation")?;
+                Some(ExistingThread {
+                    channel: c.channel,
+                    account: c.account,
+                    thread_key: c.thread_key,
+                    peer: c.peer,
+                    customer_name: c.customer_name,
+                    subject: c.subject,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Plans hold `&'static str` accounts; the few accounts of existing threads are leaked
 /// once each (the bench is a short-lived process).
 fn leak_account(account: &str) -> &'static str {
