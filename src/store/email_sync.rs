@@ -501,44 +501,24 @@ mod tests {
                 .unwrap()
                 .waiting_since
         };
+        let answered = |store: &mut Store, account: &str, id: &str| {
+            store
+                .email_answered_elsewhere(account, &[id.to_owned()])
+                .unwrap()
+        };
         assert_eq!(waiting(&mut store), Some(t1));
         // Another account's message of the same id, or an unknown id, is not ours.
-        assert_eq!(
-            store
-                .email_answered_elsewhere("b", &["<m1@x>".into()])
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            store
-                .email_answered_elsewhere("a", &["<zz@x>".into()])
-                .unwrap(),
-            0
-        );
+        assert_eq!(answered(&mut store, "b", "<m1@x>"), 0);
+        assert_eq!(answered(&mut store, "a", "<zz@x>"), 0);
         assert_eq!(waiting(&mut store), Some(t1));
         // The first answered: the second still waits.
-        assert_eq!(
-            store
-                .email_answered_elsewhere("a", &["<m1@x>".into()])
-                .unwrap(),
-            1
-        );
+        assert_eq!(answered(&mut store, "a", "<m1@x>"), 1);
         assert_eq!(waiting(&mut store), Some(t2));
         // Told again: nothing changes.
-        assert_eq!(
-            store
-                .email_answered_elsewhere("a", &["<m1@x>".into()])
-                .unwrap(),
-            0
-        );
+        assert_eq!(answered(&mut store, "a", "<m1@x>"), 0);
         assert_eq!(waiting(&mut store), Some(t2));
         // The newest answered: nothing waits.
-        assert_eq!(
-            store
-                .email_answered_elsewhere("a", &["<m2@x>".into()])
-                .unwrap(),
-            1
-        );
+        assert_eq!(answered(&mut store, "a", "<m2@x>"), 1);
         assert_eq!(waiting(&mut store), None);
     }
 
